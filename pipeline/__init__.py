@@ -1,0 +1,1 @@
+"""UNTOC submissions pipeline."""
