@@ -1,0 +1,1 @@
+"""Theme and priority classification: corpus, features, training, evaluation, model store."""

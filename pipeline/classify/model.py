@@ -1,0 +1,197 @@
+"""Classify: texts (with their context) -> `Prediction` records.
+
+`ThemeModel` wraps the fitted scikit-learn parts with what the library adds: per-label
+thresholds tuned on validation data, the rule that `none` never goes with a theme, the review
+band, and evidence (the words that pushed each assigned label).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from pipeline.classify.features import model_inputs
+from pipeline.records import ClassifiedParagraph, Paragraph, Prediction
+
+EVIDENCE_TERMS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """Everything about a model that is not a fitted array: stored as JSON beside it."""
+
+    name: str
+    arch: str
+    labels: tuple[str, ...]
+    none_label: str
+    thresholds: dict[str, float]
+    priority_threshold: float
+    review_low: float = 0.35
+    review_high: float = 0.75
+    use_context: bool = True
+    seed: int = 0
+    corpus_fingerprint: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def theme_ids(self) -> tuple[str, ...]:
+        return tuple(label for label in self.labels if label != self.none_label)
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["labels"] = list(self.labels)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> ModelSpec:
+        data = dict(data)
+        data["labels"] = tuple(data["labels"])
+        return cls(**data)
+
+
+def assigned_labels(probabilities: Sequence[float], spec: ModelSpec) -> tuple[str, ...]:
+    """Themes at or above their threshold; `none` alone when no theme passes."""
+    themes = tuple(
+        label
+        for label, p in zip(spec.labels, probabilities, strict=True)
+        if label != spec.none_label and p >= spec.thresholds[label]
+    )
+    return themes or (spec.none_label,)
+
+
+def in_review_band(p: float, spec: ModelSpec) -> bool:
+    return spec.review_low <= p <= spec.review_high
+
+
+def decide(
+    probabilities: Sequence[float], p_priority: float, spec: ModelSpec, evidence=()
+) -> Prediction:
+    themes = assigned_labels(probabilities, spec)
+    by_label = dict(zip(spec.labels, (float(p) for p in probabilities), strict=True))
+    top = max(themes, key=lambda label: by_label[label])
+    theme_ps = [by_label[label] for label in spec.theme_ids]
+    uncertain = any(in_review_band(p, spec) for p in (*theme_ps, p_priority))
+    return Prediction(
+        probabilities=by_label,
+        themes=themes,
+        top_theme=top,
+        confidence=by_label[top],
+        p_priority=float(p_priority),
+        is_priority=bool(p_priority >= spec.priority_threshold),
+        needs_review=uncertain,
+        evidence=tuple(evidence),
+    )
+
+
+def _mean_coefficients(calibrated) -> np.ndarray:
+    """The logistic-regression weights averaged over the calibration folds."""
+    return np.mean([c.estimator.coef_.ravel() for c in calibrated.calibrated_classifiers_], axis=0)
+
+
+class ThemeModel:
+    """A fitted theme and priority classifier with its thresholds; load with `load_model`."""
+
+    def __init__(self, parts: dict, spec: ModelSpec) -> None:
+        self.parts = parts
+        self.spec = spec
+        self._weights: np.ndarray | None = None
+        self._names: np.ndarray | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.spec.labels
+
+    def inputs(self, texts, *, kinds=None, lead_ins=None, headings=None) -> np.ndarray:
+        return model_inputs(
+            list(texts),
+            kinds=kinds,
+            lead_ins=lead_ins,
+            headings=headings,
+            use_context=self.spec.use_context,
+        )
+
+    def probabilities(self, features) -> tuple[np.ndarray, np.ndarray]:
+        """Per-label and priority probabilities for vectorised inputs."""
+        themes = self.parts["themes"].predict_proba(features)
+        priority = self.parts["priority"].predict_proba(features)[:, 1]
+        return np.asarray(themes), np.asarray(priority)
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        *,
+        kinds: Sequence[str] | None = None,
+        lead_ins: Sequence[str] | None = None,
+        headings: Sequence[str] | None = None,
+        with_evidence: bool = True,
+    ) -> list[Prediction]:
+        if len(texts) == 0:
+            return []
+        features = self.parts["vectorizer"].transform(
+            self.inputs(texts, kinds=kinds, lead_ins=lead_ins, headings=headings)
+        )
+        themes, priority = self.probabilities(features)
+        predictions = []
+        for row in range(len(texts)):
+            base = decide(themes[row], priority[row], self.spec)
+            evidence = self._evidence(features[row], base) if with_evidence else ()
+            predictions.append(decide(themes[row], priority[row], self.spec, evidence))
+        return predictions
+
+    def classify(self, paragraphs: Sequence[Paragraph]) -> list[ClassifiedParagraph]:
+        predictions = self.predict(
+            [p.text for p in paragraphs],
+            kinds=[str(p.kind) for p in paragraphs],
+            lead_ins=[p.lead_in for p in paragraphs],
+            headings=[p.heading for p in paragraphs],
+        )
+        return [
+            ClassifiedParagraph(p, pred) for p, pred in zip(paragraphs, predictions, strict=True)
+        ]
+
+    def _evidence(self, row, prediction: Prediction) -> list[str]:
+        """The readable words (not character n-grams) that added most to each decision."""
+        weights, names = self._explainer()
+        wanted = [label for label in prediction.themes if label != self.spec.none_label]
+        if prediction.is_priority:
+            wanted.append("priority")
+        index = {label: k for k, label in enumerate((*self.spec.labels, "priority"))}
+        evidence = []
+        for label in wanted:
+            contributions = row.data * weights[index[label], row.indices]
+            order = np.argsort(-contributions)
+            terms = [
+                names[row.indices[j]]
+                for j in order
+                if contributions[j] > 0 and names[row.indices[j]]
+            ][:EVIDENCE_TERMS]
+            if terms:
+                evidence.append(f"{label}: {', '.join(terms)}")
+        return evidence
+
+    def _explainer(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._weights is None:
+            heads = [*self.parts["themes"].estimators_, self.parts["priority"]]
+            self._weights = np.vstack([_mean_coefficients(head) for head in heads])
+            self._names = np.array(
+                [
+                    readable_feature(name)
+                    for name in self.parts["vectorizer"].get_feature_names_out()
+                ],
+                dtype=object,
+            )
+        return self._weights, self._names
+
+
+def readable_feature(name: str) -> str:
+    """'w__arms flows' -> 'arms flows'; context words are marked; other features hidden."""
+    block, _, term = name.partition("__")
+    if any(token.startswith("xx") for token in term.split()):
+        return ""
+    if block == "w":
+        return term
+    if block == "x":
+        return f"(context) {term}"
+    return ""

@@ -1,0 +1,174 @@
+"""The `untoc` command: a thin Typer shell over the library.
+
+Heavy libraries (spaCy, scikit-learn, Prefect) are imported inside the commands that need them
+so `untoc --help` starts at once. Domain errors become one-line messages here, at the edge.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.errors import PipelineError
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+app = typer.Typer(
+    name="untoc",
+    help="Classify stakeholder submissions on the UN Convention against Transnational "
+    "Organized Crime and list their priorities per theme.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML settings file (default: ./untoc.toml).")
+]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", help="Parallel worker processes (default: all cores).")
+]
+EngineOption = Annotated[
+    str | None, typer.Option("--pdf-engine", help="PDF engine: pdfium (fast) or pdfplumber.")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def extract(
+    input_path: Annotated[Path, typer.Argument(help="Folder (or file) of submissions.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("untoc-output"),
+    config: ConfigOption = None,
+    workers: WorkersOption = None,
+    pdf_engine: EngineOption = None,
+    strict: Annotated[bool, typer.Option(help="Stop with exit code 1 if any file fails.")] = False,
+) -> None:
+    """Extract and segment submissions into paragraphs.csv and errors.csv."""
+    from pipeline.commands import run_extract
+    from pipeline.settings import load_settings
+
+    if not input_path.exists():
+        raise _fail(f"{input_path}: no such file or folder; pass the inbox folder to read.")
+    try:
+        settings = load_settings(config, workers=workers, pdf_engine=pdf_engine)
+        summary = run_extract(input_path, out, settings)
+    except PipelineError as err:
+        raise _fail(str(err)) from err
+    typer.echo(
+        f"{summary['documents']} documents, {summary['paragraphs']} paragraphs, "
+        f"{summary['errors']} errors -> {out}"
+    )
+    if strict and summary["errors"]:
+        raise typer.Exit(code=1)
+
+
+ModelOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="Model folder or pointer file (default: models/DEFAULT)."),
+]
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option("--out", help="Model folder to write, e.g. models/NAME.")],
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--corpus",
+            help="Corpus folder or JSONL (repeatable; default: "
+            "corpora/labelled and corpora/reviewed).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    no_context: Annotated[
+        bool, typer.Option("--no-context", help="Ignore lead-ins and headings.")
+    ] = False,
+    set_default: Annotated[
+        bool, typer.Option("--set-default", help="Point models/DEFAULT at the new model.")
+    ] = False,
+) -> None:
+    """Train the theme and priority classifier, evaluate it on held-out documents, store it."""
+    from pipeline.classify.build import build_model
+    from pipeline.classify.store import set_default as point_default
+    from pipeline.classify.train import TrainConfig
+
+    try:
+        _, metrics = build_model(
+            out, corpus=corpus or None, config=TrainConfig(seed=seed, use_context=not no_context)
+        )
+    except PipelineError as err:
+        raise _fail(str(err)) from err
+    if set_default:
+        point_default(out)
+    test = metrics["test"]
+    typer.echo(
+        f"{out}: {metrics['data']['train']} training / {metrics['data']['test']} held-out "
+        f"records; macro-F1 {test['macro_f1_themes']:.3f}, priority F1 "
+        f"{test['priority']['f1']:.3f}, ECE {test['ece_labels']:.3f}"
+    )
+
+
+@app.command()
+def evaluate(
+    model: ModelOption = None,
+    corpus: Annotated[
+        list[Path] | None, typer.Option("--corpus", help="Corpus folder or JSONL (repeatable).")
+    ] = None,
+    split: Annotated[
+        str, typer.Option(help="test: only held-out documents of the corpus; all: every record.")
+    ] = "test",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for evaluation.json and reliability.png.")
+    ] = None,
+) -> None:
+    """Per-label, per-language and per-kind metrics, calibration and the worst errors."""
+    from pipeline.commands import run_evaluate
+    from pipeline.reporting import print_evaluation
+
+    if split not in {"test", "all"}:
+        raise _fail("--split must be test or all")
+    try:
+        metrics = run_evaluate(model, corpus or [], out, split=split)
+    except PipelineError as err:
+        raise _fail(str(err)) from err
+    print_evaluation(metrics)
+
+
+@app.command()
+def classify(
+    input_path: Annotated[Path, typer.Argument(help="CSV or JSONL with `id` and `text`.")],
+    out: Annotated[Path, typer.Option("--out", help="Predictions CSV to write.")] = Path(
+        "preds.csv"
+    ),
+    model: ModelOption = None,
+) -> None:
+    """Classify texts from a CSV or JSONL file into a predictions CSV."""
+    from pipeline.commands import run_classify
+
+    if not input_path.is_file():
+        raise _fail(f"{input_path}: no such file; pass a CSV or JSONL with id and text.")
+    try:
+        count = run_classify(input_path, out, model)
+    except PipelineError as err:
+        raise _fail(str(err)) from err
+    typer.echo(f"{count} texts classified -> {out}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
