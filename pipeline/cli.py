@@ -44,6 +44,40 @@ def _fail(message: str) -> typer.Exit:
 
 
 @app.command()
+def run(
+    input_path: Annotated[
+        Path | None, typer.Argument(help="Folder of submissions (default: the shipped samples).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("untoc-output"),
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model folder (default: models/DEFAULT).")
+    ] = None,
+    config: ConfigOption = None,
+    workers: WorkersOption = None,
+    pdf_engine: EngineOption = None,
+    strict: Annotated[bool, typer.Option(help="Exit with code 1 if any file fails.")] = False,
+) -> None:
+    """Run the whole pipeline: paragraphs, themes, priorities and review files."""
+    from pipeline.commands import SAMPLES_DIR, run_main
+    from pipeline.reporting import print_run_summary
+    from pipeline.settings import load_settings
+
+    input_path = input_path or SAMPLES_DIR
+    if not input_path.exists():
+        raise _fail(f"{input_path}: no such file or folder; pass the inbox folder to read.")
+    try:
+        settings = load_settings(
+            config, workers=workers, pdf_engine=pdf_engine, model=str(model) if model else None
+        )
+        summary = run_main(input_path, out, settings)
+    except PipelineError as err:
+        raise _fail(str(err)) from err
+    print_run_summary(summary, out)
+    if strict and summary["errors"]:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def extract(
     input_path: Annotated[Path, typer.Argument(help="Folder (or file) of submissions.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("untoc-output"),

@@ -16,6 +16,7 @@ from pipeline.run import (
     sort_key,
 )
 from pipeline.settings import Settings
+from pipeline.taxonomy import PROJECT_ROOT
 
 
 def with_progress(results: Iterable[IngestResult], description: str) -> Iterable[IngestResult]:
@@ -31,6 +32,17 @@ def with_progress(results: Iterable[IngestResult], description: str) -> Iterable
         for result in results:
             progress.update(task, advance=1, description=f"{description} {result.source_file}"[:60])
             yield result
+
+
+SAMPLES_DIR = PROJECT_ROOT / "corpora" / "samples"
+
+
+def run_main(input_path: Path, out: Path, settings: Settings) -> dict:
+    from pipeline.run import run_pipeline
+
+    return run_pipeline(
+        input_path, out, settings, wrap=lambda results: with_progress(results, "Processing")
+    )
 
 
 def run_extract(input_path: Path, out: Path, settings: Settings) -> dict[str, int]:

@@ -41,3 +41,28 @@ def print_evaluation(metrics: dict) -> None:
         f"Brier (labels) {metrics['brier_labels']:.4f}; worst errors and the "
         f"reliability diagram are in {metrics.get('output', 'the output folder')}."
     )
+
+
+def print_run_summary(summary: dict, out) -> None:
+    """The one screen a person reads after a run: what came in, what came out, what failed."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"[bold]{summary['documents']}[/] documents, [bold]{summary['paragraphs']}[/] "
+        f"paragraphs ({summary['priority_paragraphs']} stating priorities, "
+        f"{summary['needs_review']} to review), [bold]{summary['errors']}[/] errors; "
+        f"model {summary['model']}"
+    )
+    table = Table(title="Per theme")
+    table.add_column("theme")
+    table.add_column("paragraphs", justify="right")
+    table.add_column("priorities", justify="right")
+    for theme, count in summary["priorities_per_theme"].items():
+        table.add_row(theme, str(summary["paragraphs_per_theme"].get(theme, 0)), str(count))
+    console.print(table)
+    if summary["errors"]:
+        reasons = ", ".join(f"{k}: {v}" for k, v in summary["errors_by_reason"].items())
+        console.print(f"Errors by reason: {reasons} (see errors.csv)")
+    console.print(f"Outputs in {out}/")

@@ -221,3 +221,159 @@ def error_row(error: FileError) -> dict[str, object]:
 
 def sort_key(paragraph: Paragraph) -> tuple[str, int]:
     return (paragraph.source_file, paragraph.index)
+
+
+METADATA_COLUMNS = ("organization", "stakeholder_type", "country", "date")
+REVIEW_COLUMNS = ("reviewed_themes", "reviewed_priority")
+
+
+def paragraph_columns(labels: tuple[str, ...]) -> list[str]:
+    """The columns of `paragraphs.csv`, in the design's order, then review and metadata."""
+    return [
+        *PARAGRAPH_COLUMNS_EXTRACT,
+        "themes",
+        "top_theme",
+        "confidence",
+        *(f"p_{label}" for label in labels),
+        "is_priority",
+        "p_priority",
+        "needs_review",
+        "evidence",
+        *REVIEW_COLUMNS,
+        *METADATA_COLUMNS,
+    ]
+
+
+def metadata_for(source_file: str, metadata: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Submission metadata of a file; an e-mail attachment takes its e-mail's."""
+    top = source_file.split("/")[0]
+    found = metadata.get(source_file) or metadata.get(Path(source_file).name) or metadata.get(top)
+    return {column: (found or {}).get(column, "") for column in METADATA_COLUMNS}
+
+
+def classified_row(item, labels, metadata: dict[str, dict[str, str]]) -> dict[str, object]:
+    from pipeline.export import prediction_fields
+
+    row = paragraph_row(item.paragraph) | prediction_fields(item.prediction, labels)
+    row.update({column: "" for column in REVIEW_COLUMNS})
+    row.update(metadata_for(item.paragraph.source_file, metadata))
+    return row
+
+
+def review_order(item) -> tuple[bool, float, str, int]:
+    """Rows that need review first, the least certain first; then reading order."""
+    prediction = item.prediction
+    return (
+        not prediction.needs_review,
+        prediction.confidence if prediction.needs_review else 0.0,
+        item.paragraph.source_file,
+        item.paragraph.index,
+    )
+
+
+def run_pipeline(
+    input_path: Path,
+    out: Path,
+    settings: Settings,
+    *,
+    model=None,
+    wrap=None,
+) -> dict[str, object]:
+    """The main job: every stage from the inbox to the files staff open in the morning.
+
+    `wrap` may decorate the stream of per-file results (a progress bar). Returns the run
+    summary that is also written to `run_summary.json`.
+    """
+    import datetime as dt
+
+    from pipeline.classify.store import load_model
+    from pipeline.export import ERROR_COLUMNS, write_csv, write_json
+    from pipeline.prioritize import (
+        breakdown_by_stakeholder,
+        priorities_json,
+        priority_rows,
+        rank_priorities,
+        read_submission_metadata,
+    )
+    from pipeline.taxonomy import load_taxonomy
+    from pipeline.workbook import write_priorities_xlsx
+
+    started = dt.datetime.now(dt.UTC)
+    model = model or load_model(settings.model or None)
+    labels = model.labels
+    metadata_file = input_path / "submissions.csv" if input_path.is_dir() else None
+    metadata = (
+        read_submission_metadata(metadata_file) if metadata_file and metadata_file.is_file() else {}
+    )
+    classified, errors, documents = [], [], []
+    results = ingest_folder(input_path, settings)
+    for result in wrap(results) if wrap else results:
+        classified.extend(model.classify(result.paragraphs))
+        errors.extend(result.errors)
+        documents.extend(result.documents)
+    classified.sort(key=lambda item: sort_key(item.paragraph))
+    errors.sort(key=lambda e: (e.source_file, str(e.reason)))
+    documents.sort(key=lambda d: d.source_file)
+
+    themes = load_taxonomy().theme_ids
+    priorities = rank_priorities(classified, themes=themes, metadata=metadata)
+    rows = [classified_row(item, labels, metadata) for item in sorted(classified, key=review_order)]
+    columns = paragraph_columns(labels)
+    write_csv(out / "paragraphs.csv", columns, rows)
+    write_csv(out / "errors.csv", ERROR_COLUMNS, map(error_row, errors))
+    priority_table = priority_rows(priorities)
+    priority_columns = (
+        list(priority_table[0])
+        if priority_table
+        else [
+            "theme",
+            "rank",
+            "text",
+            "confidence",
+            "support",
+            "sources",
+            "lang",
+            "stakeholder_types",
+        ]
+    )
+    write_csv(out / "priorities.csv", priority_columns, priority_table)
+    write_json(out / "priorities.json", priorities_json(priorities))
+    write_priorities_xlsx(out / "priorities.xlsx", priorities, rows, columns)
+    summary = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "input": str(input_path),
+        "model": model.spec.name,
+        "model_arch": model.spec.arch,
+        "documents": len(documents),
+        "paragraphs": len(classified),
+        "errors": len(errors),
+        "errors_by_reason": _count(str(e.reason) for e in errors),
+        "paragraphs_per_theme": _count(t for item in classified for t in item.prediction.themes),
+        "priority_paragraphs": sum(item.prediction.is_priority for item in classified),
+        "priorities_per_theme": {theme: len(priorities.get(theme, [])) for theme in themes},
+        "priorities_by_stakeholder_type": breakdown_by_stakeholder(priorities),
+        "needs_review": sum(item.prediction.needs_review for item in classified),
+        "languages": _count(item.paragraph.lang for item in classified),
+        "sources": [
+            {
+                "file": d.source_file,
+                "doc_id": d.doc_id,
+                "kind": d.kind,
+                "title": d.title,
+                "pages": d.page_count,
+                "paragraphs": d.paragraph_count,
+                "aliases": list(d.aliases),
+            }
+            for d in documents
+        ],
+    }
+    write_json(out / "run_summary.json", summary)
+    return summary
+
+
+def _count(values) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return dict(sorted(counts.items()))

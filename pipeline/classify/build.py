@@ -76,21 +76,20 @@ def build_model(
         "priority_threshold": model.spec.priority_threshold,
         "test": test_metrics,
     }
+    variants = {
+        "text + lead-in/heading + neighbours": summary_scores(test_metrics),
+        "text + lead-in/heading": summary_scores(evaluate_model(model, test, use_neighbours=False)),
+    }
     if measure_context:
-        other = train_from_records(
+        text_only = train_from_records(
             train,
-            name=f"{out.name}-ablation",
-            config=replace(config, use_context=not config.use_context),
+            name=f"{out.name}-text-only",
+            config=replace(config, use_context=False, use_neighbours=False),
         )
-        variants = {
-            "with context" if config.use_context else "without context": summary_scores(
-                test_metrics
-            ),
-            "without context" if config.use_context else "with context": summary_scores(
-                evaluate_model(other, test)
-            ),
-        }
-        metrics["context_ablation"] = variants
+        variants["text only"] = summary_scores(
+            evaluate_model(text_only, test, use_neighbours=False)
+        )
+    metrics["context_ablation"] = variants
     save_model(model, out, metrics=metrics)
     plot_reliability(test_metrics, out / "reliability.png", title=f"{out.name}: held-out")
     write_text_atomic(out / "MODEL_CARD.md", model_card(model.spec, metrics))

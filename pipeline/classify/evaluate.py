@@ -14,7 +14,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from pipeline.classify.corpus import LabelledText
 from pipeline.classify.model import ThemeModel, assigned_labels
-from pipeline.classify.train import label_matrix
+from pipeline.classify.train import label_matrix, reading_order
 
 ECE_BINS = 10
 WORST_ERRORS = 25
@@ -91,9 +91,18 @@ def _priority_scores(y: np.ndarray, predicted: np.ndarray, p: np.ndarray) -> dic
     }
 
 
-def evaluate_model(model: ThemeModel, records: Sequence[LabelledText]) -> dict:
-    """Metrics of `model` on `records` (held-out text), overall and per language and kind."""
+def evaluate_model(
+    model: ThemeModel, records: Sequence[LabelledText], *, use_neighbours: bool = True
+) -> dict:
+    """Metrics of `model` on `records` (held-out text), overall and per language and kind.
+
+    Records are read as documents (grouped by source, in order), as the pipeline reads them;
+    `use_neighbours=False` judges each paragraph alone, as `untoc classify` on a flat file does.
+    """
     spec = model.spec
+    records = reading_order(records)
+    groups = [r.source for r in records] if use_neighbours else None
+    thresholds = model.thresholds_for(groups)
     labels = list(spec.labels)
     inputs = model.inputs(
         [r.text for r in records],
@@ -101,10 +110,15 @@ def evaluate_model(model: ThemeModel, records: Sequence[LabelledText]) -> dict:
         lead_ins=[r.lead_in for r in records],
         headings=[r.heading for r in records],
     )
-    p_labels, p_priority = model.probabilities(model.parts["vectorizer"].transform(inputs))
+    p_labels, p_priority = model.probabilities(
+        model.parts["vectorizer"].transform(inputs),
+        groups=groups,
+        sections=[r.heading for r in records],
+    )
     y_true = label_matrix(records, labels)
     y_pred = np.array(
-        [[label in assigned_labels(row, spec) for label in labels] for row in p_labels], dtype=int
+        [[label in assigned_labels(row, spec, thresholds) for label in labels] for row in p_labels],
+        dtype=int,
     )
     y_priority = np.array([r.is_priority for r in records], dtype=int)
     predicted_priority = (p_priority >= spec.priority_threshold).astype(int)

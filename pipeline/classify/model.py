@@ -28,6 +28,7 @@ class ModelSpec:
     none_label: str
     thresholds: dict[str, float]
     priority_threshold: float
+    base_thresholds: dict[str, float] = field(default_factory=dict)
     review_low: float = 0.35
     review_high: float = 0.75
     use_context: bool = True
@@ -51,14 +52,59 @@ class ModelSpec:
         return cls(**data)
 
 
-def assigned_labels(probabilities: Sequence[float], spec: ModelSpec) -> tuple[str, ...]:
+def assigned_labels(
+    probabilities: Sequence[float], spec: ModelSpec, thresholds: dict[str, float] | None = None
+) -> tuple[str, ...]:
     """Themes at or above their threshold; `none` alone when no theme passes."""
+    thresholds = thresholds or spec.thresholds
     themes = tuple(
         label
         for label, p in zip(spec.labels, probabilities, strict=True)
-        if label != spec.none_label and p >= spec.thresholds[label]
+        if label != spec.none_label and p >= thresholds[label]
     )
     return themes or (spec.none_label,)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def neighbour_features(
+    probabilities: np.ndarray, groups: Sequence[str], sections: Sequence[str]
+) -> np.ndarray:
+    """Each row's label probabilities beside those of its neighbours, section and document.
+
+    Rows of one group (document) must come in reading order. A paragraph's theme often shows
+    in the paragraphs around it ("the same concerns apply to ammunition"); these features let
+    a second-stage model read that. Missing neighbours take the document's mean.
+    """
+    count, width = probabilities.shape
+    features = np.zeros((count, width * 5))
+    members: dict[str, list[int]] = {}
+    for row, group in enumerate(groups):
+        members.setdefault(group, []).append(row)
+    for rows in members.values():
+        document_mean = probabilities[rows].mean(axis=0)
+        by_section: dict[str, list[int]] = {}
+        for row in rows:
+            by_section.setdefault(sections[row], []).append(row)
+        for position, row in enumerate(rows):
+            previous = probabilities[rows[position - 1]] if position > 0 else document_mean
+            following = (
+                probabilities[rows[position + 1]] if position + 1 < len(rows) else document_mean
+            )
+            section = by_section[sections[row]] if sections[row] else rows
+            features[row] = np.concatenate(
+                [
+                    probabilities[row],
+                    previous,
+                    following,
+                    document_mean,
+                    probabilities[section].mean(axis=0),
+                ]
+            )
+    return _logit(features)
 
 
 def in_review_band(p: float, spec: ModelSpec) -> bool:
@@ -66,9 +112,13 @@ def in_review_band(p: float, spec: ModelSpec) -> bool:
 
 
 def decide(
-    probabilities: Sequence[float], p_priority: float, spec: ModelSpec, evidence=()
+    probabilities: Sequence[float],
+    p_priority: float,
+    spec: ModelSpec,
+    evidence=(),
+    thresholds: dict[str, float] | None = None,
 ) -> Prediction:
-    themes = assigned_labels(probabilities, spec)
+    themes = assigned_labels(probabilities, spec, thresholds)
     by_label = dict(zip(spec.labels, (float(p) for p in probabilities), strict=True))
     top = max(themes, key=lambda label: by_label[label])
     theme_ps = [by_label[label] for label in spec.theme_ids]
@@ -112,11 +162,35 @@ class ThemeModel:
             use_context=self.spec.use_context,
         )
 
-    def probabilities(self, features) -> tuple[np.ndarray, np.ndarray]:
-        """Per-label and priority probabilities for vectorised inputs."""
-        themes = self.parts["themes"].predict_proba(features)
-        priority = self.parts["priority"].predict_proba(features)[:, 1]
-        return np.asarray(themes), np.asarray(priority)
+    @property
+    def uses_neighbours(self) -> bool:
+        return "neighbours" in self.parts
+
+    def probabilities(
+        self,
+        features,
+        *,
+        groups: Sequence[str] | None = None,
+        sections: Sequence[str] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per-label and priority probabilities for vectorised inputs.
+
+        With `groups` (the document of each row, rows in reading order) and a model that has a
+        neighbour stage, label probabilities also weigh the surrounding paragraphs.
+        """
+        themes = np.asarray(self.parts["themes"].predict_proba(features))
+        priority = np.asarray(self.parts["priority"].predict_proba(features)[:, 1])
+        if groups is not None and self.uses_neighbours:
+            stacked = neighbour_features(themes, groups, sections or [""] * len(groups))
+            themes = np.column_stack(
+                [head.predict_proba(stacked)[:, 1] for head in self.parts["neighbours"]]
+            )
+        return themes, priority
+
+    def thresholds_for(self, groups: Sequence[str] | None) -> dict[str, float]:
+        if groups is None and self.uses_neighbours and self.spec.base_thresholds:
+            return self.spec.base_thresholds
+        return self.spec.thresholds
 
     def predict(
         self,
@@ -125,27 +199,33 @@ class ThemeModel:
         kinds: Sequence[str] | None = None,
         lead_ins: Sequence[str] | None = None,
         headings: Sequence[str] | None = None,
+        groups: Sequence[str] | None = None,
         with_evidence: bool = True,
     ) -> list[Prediction]:
+        """Predictions for texts; pass `groups` (document ids, rows in reading order) to let
+        neighbouring paragraphs inform each other, as `classify` does."""
         if len(texts) == 0:
             return []
         features = self.parts["vectorizer"].transform(
             self.inputs(texts, kinds=kinds, lead_ins=lead_ins, headings=headings)
         )
-        themes, priority = self.probabilities(features)
+        themes, priority = self.probabilities(features, groups=groups, sections=headings)
+        thresholds = self.thresholds_for(groups)
         predictions = []
         for row in range(len(texts)):
-            base = decide(themes[row], priority[row], self.spec)
+            base = decide(themes[row], priority[row], self.spec, thresholds=thresholds)
             evidence = self._evidence(features[row], base) if with_evidence else ()
-            predictions.append(decide(themes[row], priority[row], self.spec, evidence))
+            predictions.append(decide(themes[row], priority[row], self.spec, evidence, thresholds))
         return predictions
 
     def classify(self, paragraphs: Sequence[Paragraph]) -> list[ClassifiedParagraph]:
+        """Paragraphs of one or more documents, each document's in reading order."""
         predictions = self.predict(
             [p.text for p in paragraphs],
             kinds=[str(p.kind) for p in paragraphs],
             lead_ins=[p.lead_in for p in paragraphs],
             headings=[p.heading for p in paragraphs],
+            groups=[p.doc_id for p in paragraphs],
         )
         return [
             ClassifiedParagraph(p, pred) for p, pred in zip(paragraphs, predictions, strict=True)

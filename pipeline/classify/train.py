@@ -19,9 +19,9 @@ from sklearn.multiclass import OneVsRestClassifier
 
 from pipeline.classify.corpus import LabelledText, corpus_fingerprint
 from pipeline.classify.features import build_vectorizer, model_inputs
-from pipeline.classify.model import ModelSpec, ThemeModel
+from pipeline.classify.model import ModelSpec, ThemeModel, neighbour_features
 
-ARCH = "tfidf_logreg.v1"
+ARCH = "tfidf_logreg_neighbours.v1"
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.86, 0.01), 2)
 
 
@@ -35,6 +35,7 @@ class TrainConfig:
     c: float = 8.0
     precision_floor: float = 0.80
     folds: int = 5
+    use_neighbours: bool = True
 
 
 def label_matrix(records: Sequence[LabelledText], labels: Sequence[str]) -> np.ndarray:
@@ -125,6 +126,38 @@ def tune_threshold(y_true: np.ndarray, p: np.ndarray, *, precision_floor: float)
     return best if best is not None else fallback
 
 
+def reading_order(records: Sequence[LabelledText]) -> list[LabelledText]:
+    """Records grouped by source document, each document's in the order it was written."""
+    return sorted(records, key=lambda r: (r.source, r.id))
+
+
+def tune_thresholds(
+    y: np.ndarray, p: np.ndarray, labels: Sequence[str], precision_floor: float
+) -> dict[str, float]:
+    return {
+        label: tune_threshold(y[:, k], p[:, k], precision_floor=precision_floor)
+        for k, label in enumerate(labels)
+    }
+
+
+def fit_neighbour_heads(features: np.ndarray, y_labels: np.ndarray, seed: int) -> list:
+    return [
+        LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(features, y_labels[:, k])
+        for k in range(y_labels.shape[1])
+    ]
+
+
+def neighbour_out_of_fold(
+    features: np.ndarray, y_labels: np.ndarray, groups: Sequence[str], config: TrainConfig
+) -> np.ndarray:
+    """Out-of-fold probabilities of the neighbour stage, for tuning its thresholds."""
+    p = np.zeros(y_labels.shape, dtype=float)
+    for fit_idx, hold_idx in GroupKFold(n_splits=config.folds).split(features, groups=groups):
+        heads = fit_neighbour_heads(features[fit_idx], y_labels[fit_idx], config.seed)
+        p[hold_idx] = np.column_stack([h.predict_proba(features[hold_idx])[:, 1] for h in heads])
+    return p
+
+
 def train_model(
     records: Sequence[LabelledText],
     *,
@@ -133,23 +166,31 @@ def train_model(
     name: str,
     config: TrainConfig | None = None,
 ) -> ThemeModel:
-    """Tune thresholds out of fold on `records`, then fit the final model on all of them."""
+    """Tune thresholds out of fold on `records`, then fit the final model on all of them.
+
+    Two stages: a text model reads each paragraph with its lead-in and heading; a neighbour
+    stage, trained on the text model's out-of-fold probabilities, re-weighs them with those
+    of the surrounding paragraphs of the same document.
+    """
     config = config or TrainConfig()
+    records = reading_order(records)
     p_labels, p_priority = out_of_fold(records, labels, config)
     y_labels = label_matrix(records, labels)
     y_priority = np.array([r.is_priority for r in records], dtype=int)
-    thresholds = {
-        label: tune_threshold(
-            y_labels[:, k], p_labels[:, k], precision_floor=config.precision_floor
-        )
-        for k, label in enumerate(labels)
-    }
+    base_thresholds = tune_thresholds(y_labels, p_labels, labels, config.precision_floor)
+    thresholds = base_thresholds
     priority_threshold = tune_threshold(
         y_priority, p_priority, precision_floor=config.precision_floor
     )
     parts = fit_parts(
         records_inputs(records, use_context=config.use_context), y_labels, y_priority, config
     )
+    if config.use_neighbours:
+        groups = [r.source for r in records]
+        features = neighbour_features(p_labels, groups, [r.heading for r in records])
+        stacked = neighbour_out_of_fold(features, y_labels, groups, config)
+        thresholds = tune_thresholds(y_labels, stacked, labels, config.precision_floor)
+        parts["neighbours"] = fit_neighbour_heads(features, y_labels, config.seed)
     spec = ModelSpec(
         name=name,
         arch=ARCH,
@@ -157,6 +198,7 @@ def train_model(
         none_label=none_label,
         thresholds=thresholds,
         priority_threshold=priority_threshold,
+        base_thresholds=base_thresholds,
         use_context=config.use_context,
         seed=config.seed,
         corpus_fingerprint=corpus_fingerprint(records),
