@@ -129,6 +129,13 @@ def train(
     set_default: Annotated[
         bool, typer.Option("--set-default", help="Point models/DEFAULT at the new model.")
     ] = False,
+    compare_spacy: Annotated[
+        bool,
+        typer.Option(
+            "--compare-spacy",
+            help="Also train a spaCy textcat on the same split and record both in the model card.",
+        ),
+    ] = False,
 ) -> None:
     """Train the theme and priority classifier, evaluate it on held-out documents, store it."""
     from pipeline.classify.build import build_model
@@ -137,7 +144,10 @@ def train(
 
     try:
         _, metrics = build_model(
-            out, corpus=corpus or None, config=TrainConfig(seed=seed, use_context=not no_context)
+            out,
+            corpus=corpus or None,
+            config=TrainConfig(seed=seed, use_context=not no_context),
+            compare_spacy=compare_spacy,
         )
     except PipelineError as err:
         raise _fail(str(err)) from err
@@ -195,6 +205,81 @@ def classify(
     except PipelineError as err:
         raise _fail(str(err)) from err
     typer.echo(f"{count} texts classified -> {out}")
+
+
+@app.command()
+def feedback(
+    reviewed: Annotated[Path, typer.Argument(help="A reviewed paragraphs.csv or priorities.xlsx.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder of reviewed records (default: corpora/reviewed)."),
+    ] = None,
+) -> None:
+    """Turn reviewer corrections into labelled records that `untoc train` uses."""
+    import datetime as dt
+
+    from pipeline.classify.build import REVIEWED_DIR
+    from pipeline.feedback import corrections_to_records, read_reviewed, write_reviewed
+    from pipeline.taxonomy import load_taxonomy
+
+    if not reviewed.is_file():
+        raise _fail(f"{reviewed}: no such file; pass the reviewed CSV or XLSX.")
+    try:
+        records = corrections_to_records(
+            read_reviewed(reviewed),
+            labels=load_taxonomy().labels,
+            reviewer_date=dt.date.today().isoformat(),
+        )
+        if not records:
+            typer.echo("No corrections found (reviewed_themes and reviewed_priority are empty).")
+            return
+        path = write_reviewed(records, out or REVIEWED_DIR)
+    except PipelineError as err:
+        raise _fail(str(err)) from err
+    typer.echo(f"{len(records)} corrections -> {path}")
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run's output folder.")],
+    model: ModelOption = None,
+) -> None:
+    """Rebuild report.html in a run folder from the files the run wrote."""
+    from pipeline.report import write_report
+
+    if not (run_dir / "paragraphs.csv").is_file():
+        raise _fail(f"{run_dir}: no paragraphs.csv here; pass the output folder of a run.")
+    try:
+        path = write_report(run_dir, model_dir=model)
+    except PipelineError as err:
+        raise _fail(str(err)) from err
+    typer.echo(f"Report -> {path}")
+
+
+@app.command()
+def nightly(
+    inbox: Annotated[Path, typer.Option("--inbox", help="Inbox folder of submissions.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Output root: runs/<stamp>/, latest/ and the ledger.")
+    ],
+    model: ModelOption = None,
+) -> None:
+    """Process what is new in the inbox once, now, as the scheduled nightly run does."""
+    if not inbox.is_dir():
+        raise _fail(f"{inbox}: no such folder; pass the inbox folder to read.")
+    from flows.nightly import nightly_flow
+
+    try:
+        summary = nightly_flow(
+            inbox=str(inbox), out_root=str(out), model=str(model) if model else None
+        )
+    except PipelineError as err:
+        raise _fail(str(err)) from err
+    typer.echo(
+        f"{summary['extracted']} files processed, {summary['reclassified']} reclassified, "
+        f"{summary['errors']} errors; {out / 'latest'} holds "
+        f"{summary['latest_documents']} documents"
+    )
 
 
 def main() -> None:

@@ -169,9 +169,9 @@ def ingest_folder(
     on_result: Callable[[IngestResult], None] | None = None,
 ) -> Iterator[IngestResult]:
     """Every file under `root`, ingested in parallel sandboxed children, in completion order."""
-    from pipeline.language import _detector
+    from pipeline.language import detect_language
 
-    _detector()
+    detect_language("Warm the language models once here, before the workers are forked.")
     options = extract_options(settings)
     sources: list[SourceFile] = []
     for found in discover(root, max_file_bytes=settings.max_file_bytes):
@@ -244,19 +244,14 @@ def paragraph_columns(labels: tuple[str, ...]) -> list[str]:
     ]
 
 
-def metadata_for(source_file: str, metadata: dict[str, dict[str, str]]) -> dict[str, str]:
-    """Submission metadata of a file; an e-mail attachment takes its e-mail's."""
-    top = source_file.split("/")[0]
-    found = metadata.get(source_file) or metadata.get(Path(source_file).name) or metadata.get(top)
-    return {column: (found or {}).get(column, "") for column in METADATA_COLUMNS}
-
-
 def classified_row(item, labels, metadata: dict[str, dict[str, str]]) -> dict[str, object]:
     from pipeline.export import prediction_fields
+    from pipeline.prioritize import metadata_for
 
     row = paragraph_row(item.paragraph) | prediction_fields(item.prediction, labels)
     row.update({column: "" for column in REVIEW_COLUMNS})
-    row.update(metadata_for(item.paragraph.source_file, metadata))
+    found = metadata_for(item.paragraph.source_file, metadata)
+    row.update({column: found.get(column, "") for column in METADATA_COLUMNS})
     return row
 
 
@@ -269,6 +264,47 @@ def review_order(item) -> tuple[bool, float, str, int]:
         item.paragraph.source_file,
         item.paragraph.index,
     )
+
+
+def write_errors(out: Path, errors) -> None:
+    from pipeline.export import ERROR_COLUMNS, write_csv
+
+    ordered = sorted(errors, key=lambda e: (e.source_file, str(e.reason)))
+    write_csv(out / "errors.csv", ERROR_COLUMNS, map(error_row, ordered))
+
+
+def write_outputs(
+    out: Path,
+    classified,
+    errors,
+    *,
+    labels: tuple[str, ...],
+    themes,
+    metadata: dict[str, dict[str, str]],
+) -> dict:
+    """paragraphs.csv (review order), errors.csv, priorities.csv/json/xlsx; returns priorities.
+
+    Shared by `untoc run` and the nightly flow so both write the same files and columns.
+    """
+    from pipeline.export import write_csv, write_json
+    from pipeline.prioritize import (
+        PRIORITY_COLUMNS,
+        priorities_json,
+        priority_rows,
+        rank_priorities,
+    )
+    from pipeline.workbook import write_priorities_xlsx
+
+    classified = sorted(classified, key=lambda item: sort_key(item.paragraph))
+    priorities = rank_priorities(classified, themes=themes, metadata=metadata)
+    rows = [classified_row(item, labels, metadata) for item in sorted(classified, key=review_order)]
+    columns = paragraph_columns(labels)
+    write_csv(out / "paragraphs.csv", columns, rows)
+    write_errors(out, errors)
+    write_csv(out / "priorities.csv", PRIORITY_COLUMNS, priority_rows(priorities))
+    write_json(out / "priorities.json", priorities_json(priorities))
+    write_priorities_xlsx(out / "priorities.xlsx", priorities, rows, columns, labels=labels)
+    return priorities
 
 
 def run_pipeline(
@@ -287,16 +323,10 @@ def run_pipeline(
     import datetime as dt
 
     from pipeline.classify.store import load_model
-    from pipeline.export import ERROR_COLUMNS, write_csv, write_json
-    from pipeline.prioritize import (
-        breakdown_by_stakeholder,
-        priorities_json,
-        priority_rows,
-        rank_priorities,
-        read_submission_metadata,
-    )
+    from pipeline.export import write_json
+    from pipeline.prioritize import breakdown_by_stakeholder, read_submission_metadata
+    from pipeline.report import write_report
     from pipeline.taxonomy import load_taxonomy
-    from pipeline.workbook import write_priorities_xlsx
 
     started = dt.datetime.now(dt.UTC)
     model = model or load_model(settings.model or None)
@@ -316,29 +346,9 @@ def run_pipeline(
     documents.sort(key=lambda d: d.source_file)
 
     themes = load_taxonomy().theme_ids
-    priorities = rank_priorities(classified, themes=themes, metadata=metadata)
-    rows = [classified_row(item, labels, metadata) for item in sorted(classified, key=review_order)]
-    columns = paragraph_columns(labels)
-    write_csv(out / "paragraphs.csv", columns, rows)
-    write_csv(out / "errors.csv", ERROR_COLUMNS, map(error_row, errors))
-    priority_table = priority_rows(priorities)
-    priority_columns = (
-        list(priority_table[0])
-        if priority_table
-        else [
-            "theme",
-            "rank",
-            "text",
-            "confidence",
-            "support",
-            "sources",
-            "lang",
-            "stakeholder_types",
-        ]
+    priorities = write_outputs(
+        out, classified, errors, labels=labels, themes=themes, metadata=metadata
     )
-    write_csv(out / "priorities.csv", priority_columns, priority_table)
-    write_json(out / "priorities.json", priorities_json(priorities))
-    write_priorities_xlsx(out / "priorities.xlsx", priorities, rows, columns)
     summary = {
         "started": started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -369,6 +379,7 @@ def run_pipeline(
         ],
     }
     write_json(out / "run_summary.json", summary)
+    write_report(out)
     return summary
 
 

@@ -92,7 +92,12 @@ def split_lines(text: str, *, page: int | None = None) -> list[Unit]:
     pieces: list[tuple[list[str], str]] = []
     for index, line in enumerate(lines):
         body, marker = split_marker(line)
-        if index == 0 or marker or _breaks_before(lines[index - 1], line, wrapped, width):
+        hanging = bool(pieces) and bool(pieces[-1][1]) and line[:1].isspace()
+        if (
+            index == 0
+            or marker
+            or (not hanging and _breaks_before(lines[index - 1], line, wrapped, width))
+        ):
             pieces.append(([body], marker))
         else:
             pieces[-1][0].append(body)
@@ -103,8 +108,6 @@ def _breaks_before(previous: str, line: str, wrapped: bool, width: int) -> bool:
     prev = previous.strip()
     current = line.strip()
     if wrapped:
-        if LIST_MARKER.match(previous) and len(line) - len(line.lstrip()) > 0:
-            return False
         next_word = current.split(maxsplit=1)[0]
         return len(previous) + 1 + len(next_word) <= width
     return not _continues(prev, current)

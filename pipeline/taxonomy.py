@@ -20,6 +20,7 @@ class Theme:
     name: str
     definition: str
     terms: dict[str, tuple[str, ...]]
+    cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,10 @@ class Taxonomy:
     @property
     def theme_ids(self) -> tuple[str, ...]:
         return tuple(theme.id for theme in self.themes)
+
+    @property
+    def cues(self) -> dict[str, tuple[str, ...]]:
+        return {theme.id: theme.cues for theme in self.themes if theme.cues}
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -48,6 +53,7 @@ def load_taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
                 name=item["name"],
                 definition=" ".join(item["definition"].split()),
                 terms={lang: tuple(words) for lang, words in item.get("terms", {}).items()},
+                cues=tuple(str(cue) for cue in item.get("cues", ())),
             )
             for item in data["themes"]
         )

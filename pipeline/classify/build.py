@@ -37,7 +37,12 @@ def train_from_records(
 ) -> ThemeModel:
     taxonomy = load_taxonomy()
     return train_model(
-        records, labels=taxonomy.labels, none_label=taxonomy.none_label, name=name, config=config
+        records,
+        labels=taxonomy.labels,
+        none_label=taxonomy.none_label,
+        name=name,
+        config=config,
+        cues=taxonomy.cues,
     )
 
 
@@ -50,12 +55,28 @@ def summary_scores(metrics: dict) -> dict[str, float]:
     }
 
 
+def compare_models(train, test, seed: int, variants: dict) -> dict:
+    """Held-out scores of this model beside a spaCy `textcat_multilabel` trained on the same
+    split; speeds are left out so the metrics file stays the same from run to run."""
+    from pipeline.classify.spacy_textcat import compare_with_spacy
+
+    taxonomy = load_taxonomy()
+    spacy_scores = compare_with_spacy(
+        train, test, labels=taxonomy.labels, none_label=taxonomy.none_label, seed=seed
+    )
+    comparison = {"tfidf (this model)": variants["text + lead-in/heading + neighbours"]}
+    for name, scores in spacy_scores.items():
+        comparison[name] = {k: v for k, v in scores.items() if k != "paragraphs_per_second"}
+    return comparison
+
+
 def build_model(
     out: Path,
     *,
     corpus: Sequence[Path] | None = None,
     config: TrainConfig | None = None,
     measure_context: bool = True,
+    compare_spacy: bool = False,
 ) -> tuple[ThemeModel, dict]:
     """Train on the training split, evaluate on the held-out split, store everything in `out`."""
     config = config or TrainConfig()
@@ -90,6 +111,8 @@ def build_model(
             evaluate_model(text_only, test, use_neighbours=False)
         )
     metrics["context_ablation"] = variants
+    if compare_spacy:
+        metrics["comparison"] = compare_models(train, test, config.seed, variants)
     save_model(model, out, metrics=metrics)
     plot_reliability(test_metrics, out / "reliability.png", title=f"{out.name}: held-out")
     write_text_atomic(out / "MODEL_CARD.md", model_card(model.spec, metrics))

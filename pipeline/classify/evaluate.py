@@ -103,7 +103,6 @@ def evaluate_model(
     records = reading_order(records)
     groups = [r.source for r in records] if use_neighbours else None
     thresholds = model.thresholds_for(groups)
-    labels = list(spec.labels)
     inputs = model.inputs(
         [r.text for r in records],
         kinds=[r.kind for r in records],
@@ -115,6 +114,23 @@ def evaluate_model(
         groups=groups,
         sections=[r.heading for r in records],
     )
+    return score_predictions(records, p_labels, p_priority, spec=spec, thresholds=thresholds)
+
+
+def score_predictions(
+    records: Sequence[LabelledText],
+    p_labels: np.ndarray,
+    p_priority: np.ndarray,
+    *,
+    spec,
+    thresholds: dict[str, float],
+) -> dict:
+    """Metrics from any model's probabilities, so different architectures compare fairly.
+
+    `spec` needs `labels`, `none_label`, `theme_ids` and `priority_threshold`; `records` must be
+    in the order of the probability rows.
+    """
+    labels = list(spec.labels)
     y_true = label_matrix(records, labels)
     y_pred = np.array(
         [[label in assigned_labels(row, spec, thresholds) for label in labels] for row in p_labels],

@@ -32,6 +32,7 @@ class ModelSpec:
     review_low: float = 0.35
     review_high: float = 0.75
     use_context: bool = True
+    cues: dict[str, list[str]] = field(default_factory=dict)
     seed: int = 0
     corpus_fingerprint: str = ""
     extra: dict[str, object] = field(default_factory=dict)
@@ -135,9 +136,24 @@ def decide(
     )
 
 
-def _mean_coefficients(calibrated) -> np.ndarray:
-    """The logistic-regression weights averaged over the calibration folds."""
-    return np.mean([c.estimator.coef_.ravel() for c in calibrated.calibrated_classifiers_], axis=0)
+def stacked_weights(heads: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """The heads' weights as one matrix, so all labels are scored in one product."""
+    return (
+        np.vstack([h.coef_.ravel() for h in heads]),
+        np.array([h.intercept_[0] for h in heads]),
+    )
+
+
+def decision_values(features, heads: Sequence) -> np.ndarray:
+    weights, intercepts = stacked_weights(heads)
+    return np.asarray(features @ weights.T) + intercepts
+
+
+def calibrate(scores: np.ndarray, calibrators: Sequence) -> np.ndarray:
+    """Platt scaling: each head's decision value through its fitted sigmoid."""
+    slopes = np.array([c.coef_[0, 0] for c in calibrators])
+    offsets = np.array([c.intercept_[0] for c in calibrators])
+    return 1.0 / (1.0 + np.exp(-(scores * slopes + offsets)))
 
 
 class ThemeModel:
@@ -146,8 +162,11 @@ class ThemeModel:
     def __init__(self, parts: dict, spec: ModelSpec) -> None:
         self.parts = parts
         self.spec = spec
-        self._weights: np.ndarray | None = None
-        self._names: np.ndarray | None = None
+        self._weights = stacked_weights(parts["heads"])
+        self._names = np.array(
+            [readable_feature(name) for name in parts["vectorizer"].get_feature_names_out()],
+            dtype=object,
+        )
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -160,6 +179,7 @@ class ThemeModel:
             lead_ins=lead_ins,
             headings=headings,
             use_context=self.spec.use_context,
+            cues=self.spec.cues,
         )
 
     @property
@@ -178,8 +198,10 @@ class ThemeModel:
         With `groups` (the document of each row, rows in reading order) and a model that has a
         neighbour stage, label probabilities also weigh the surrounding paragraphs.
         """
-        themes = np.asarray(self.parts["themes"].predict_proba(features))
-        priority = np.asarray(self.parts["priority"].predict_proba(features)[:, 1])
+        weights, intercepts = self._linear()
+        scores = np.asarray(features @ weights.T) + intercepts
+        calibrated = calibrate(scores, self.parts["calibrators"])
+        themes, priority = calibrated[:, :-1], calibrated[:, -1]
         if groups is not None and self.uses_neighbours:
             stacked = neighbour_features(themes, groups, sections or [""] * len(groups))
             themes = np.column_stack(
@@ -251,18 +273,12 @@ class ThemeModel:
                 evidence.append(f"{label}: {', '.join(terms)}")
         return evidence
 
+    def _linear(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._weights
+
     def _explainer(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._weights is None:
-            heads = [*self.parts["themes"].estimators_, self.parts["priority"]]
-            self._weights = np.vstack([_mean_coefficients(head) for head in heads])
-            self._names = np.array(
-                [
-                    readable_feature(name)
-                    for name in self.parts["vectorizer"].get_feature_names_out()
-                ],
-                dtype=object,
-            )
-        return self._weights, self._names
+        """Weights and readable names, built once at load so threads can share the model."""
+        return self._weights[0], self._names
 
 
 def readable_feature(name: str) -> str:

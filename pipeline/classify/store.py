@@ -22,6 +22,7 @@ SPEC_FILE = "model.json"
 METRICS_FILE = "metrics.json"
 POINTER_FILE = "DEFAULT"
 MODELS_DIR = PROJECT_ROOT / "models"
+REQUIRED_PARTS = frozenset({"vectorizer", "heads", "calibrators"})
 TRUSTED_TYPES = frozenset(
     {
         "sklearn.calibration._CalibratedClassifier",
@@ -99,8 +100,8 @@ def load_model(path: Path | str | None = None) -> ThemeModel:
     if unexpected:
         raise ModelError(f"{model_path}: refuses to load unexpected types {unexpected}")
     parts = sio.load(model_path, trusted=sorted(untrusted))
-    if set(parts) != {"vectorizer", "themes", "priority"}:
-        raise ModelError(f"{model_path}: not a theme model (parts {sorted(parts)})")
+    if not isinstance(parts, dict) or not set(parts) >= REQUIRED_PARTS:
+        raise ModelError(f"{model_path}: not a theme model (needs parts {sorted(REQUIRED_PARTS)})")
     return ThemeModel(parts, ModelSpec.from_json(spec_data))
 
 

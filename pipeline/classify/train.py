@@ -11,17 +11,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_score
-from sklearn.model_selection import GroupKFold, StratifiedKFold
-from sklearn.multiclass import OneVsRestClassifier
+from sklearn.model_selection import GroupKFold
 
 from pipeline.classify.corpus import LabelledText, corpus_fingerprint
 from pipeline.classify.features import build_vectorizer, model_inputs
-from pipeline.classify.model import ModelSpec, ThemeModel, neighbour_features
+from pipeline.classify.model import (
+    ModelSpec,
+    ThemeModel,
+    calibrate,
+    decision_values,
+    neighbour_features,
+)
 
-ARCH = "tfidf_logreg_neighbours.v1"
+ARCH = "tfidf_logreg_platt_neighbours.v1"
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.86, 0.01), 2)
 
 
@@ -29,41 +33,59 @@ THRESHOLD_GRID = np.round(np.arange(0.15, 0.86, 0.01), 2)
 class TrainConfig:
     seed: int = 0
     use_context: bool = True
-    context_weight: float = 0.5
+    context_weight: float = 0.25
     char_ngrams: bool = True
-    calibration: str = "sigmoid"
     c: float = 8.0
     precision_floor: float = 0.80
     folds: int = 5
     use_neighbours: bool = True
+    use_cues: bool = True
 
 
 def label_matrix(records: Sequence[LabelledText], labels: Sequence[str]) -> np.ndarray:
     return np.array([[label in r.labels for label in labels] for r in records], dtype=int)
 
 
-def records_inputs(records: Sequence[LabelledText], *, use_context: bool) -> np.ndarray:
+def records_inputs(
+    records: Sequence[LabelledText], *, use_context: bool, cues: dict | None = None
+) -> np.ndarray:
     return model_inputs(
         [r.text for r in records],
         kinds=[r.kind for r in records],
         lead_ins=[r.lead_in for r in records],
         headings=[r.heading for r in records],
         use_context=use_context,
+        cues=cues,
     )
 
 
-def _head(config: TrainConfig) -> CalibratedClassifierCV:
-    return CalibratedClassifierCV(
-        LogisticRegression(C=config.c, max_iter=3000, solver="liblinear", random_state=config.seed),
-        method=config.calibration,
-        cv=StratifiedKFold(3, shuffle=True, random_state=config.seed),
-        ensemble=False,
-    )
+def fit_linear_heads(features, targets: np.ndarray, config: TrainConfig) -> list:
+    """One logistic regression per column of `targets` (the labels, then priority)."""
+    return [
+        LogisticRegression(
+            C=config.c, max_iter=3000, solver="liblinear", random_state=config.seed
+        ).fit(features, targets[:, k])
+        for k in range(targets.shape[1])
+    ]
 
 
-def fit_parts(
-    inputs: np.ndarray, y_labels: np.ndarray, y_priority: np.ndarray, config: TrainConfig
-) -> dict:
+def fit_calibrators(scores: np.ndarray, targets: np.ndarray, seed: int) -> list:
+    """Platt scaling per head, fitted on out-of-fold decision values (never seen text)."""
+    return [
+        LogisticRegression(C=1e4, max_iter=1000, random_state=seed).fit(
+            scores[:, [k]], targets[:, k]
+        )
+        for k in range(targets.shape[1])
+    ]
+
+
+def targets_of(records: Sequence[LabelledText], labels: Sequence[str]) -> np.ndarray:
+    """The label columns, then the priority column."""
+    priority = np.array([[r.is_priority] for r in records], dtype=int)
+    return np.hstack([label_matrix(records, labels), priority])
+
+
+def fit_text_model(inputs: np.ndarray, targets: np.ndarray, config: TrainConfig):
     vectorizer = build_vectorizer(
         context_weight=config.context_weight,
         char_ngrams=config.char_ngrams,
@@ -71,9 +93,7 @@ def fit_parts(
     )
     features = vectorizer.fit_transform(inputs)
     slim_vectorizer(vectorizer)
-    themes = OneVsRestClassifier(_head(config)).fit(features, y_labels)
-    priority = _head(config).fit(features, y_priority)
-    return {"vectorizer": vectorizer, "themes": themes, "priority": priority}
+    return vectorizer, fit_linear_heads(features, targets, config)
 
 
 def slim_vectorizer(vectorizer) -> None:
@@ -89,28 +109,20 @@ def slim_vectorizer(vectorizer) -> None:
             transformer.vocabulary_ = {t: int(i) for t, i in transformer.vocabulary_.items()}
 
 
-def predict_parts(parts: dict, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    features = parts["vectorizer"].transform(inputs)
-    return (
-        np.asarray(parts["themes"].predict_proba(features)),
-        parts["priority"].predict_proba(features)[:, 1],
-    )
-
-
-def out_of_fold(
-    records: Sequence[LabelledText], labels: Sequence[str], config: TrainConfig
-) -> tuple[np.ndarray, np.ndarray]:
-    """Probabilities for every training record from a model that never saw its document."""
-    inputs = records_inputs(records, use_context=config.use_context)
-    y_labels = label_matrix(records, labels)
-    y_priority = np.array([r.is_priority for r in records], dtype=int)
+def out_of_fold_scores(
+    inputs: np.ndarray,
+    records: Sequence[LabelledText],
+    labels: Sequence[str],
+    config: TrainConfig,
+) -> np.ndarray:
+    """Decision values for every training record from a model that never saw its document."""
+    targets = targets_of(records, labels)
     groups = [r.source for r in records]
-    p_labels = np.zeros(y_labels.shape, dtype=float)
-    p_priority = np.zeros(len(records), dtype=float)
+    scores = np.zeros(targets.shape, dtype=float)
     for fit_idx, hold_idx in GroupKFold(n_splits=config.folds).split(inputs, groups=groups):
-        parts = fit_parts(inputs[fit_idx], y_labels[fit_idx], y_priority[fit_idx], config)
-        p_labels[hold_idx], p_priority[hold_idx] = predict_parts(parts, inputs[hold_idx])
-    return p_labels, p_priority
+        vectorizer, heads = fit_text_model(inputs[fit_idx], targets[fit_idx], config)
+        scores[hold_idx] = decision_values(vectorizer.transform(inputs[hold_idx]), heads)
+    return scores
 
 
 def tune_threshold(y_true: np.ndarray, p: np.ndarray, *, precision_floor: float) -> float:
@@ -165,6 +177,7 @@ def train_model(
     none_label: str,
     name: str,
     config: TrainConfig | None = None,
+    cues: dict[str, Sequence[str]] | None = None,
 ) -> ThemeModel:
     """Tune thresholds out of fold on `records`, then fit the final model on all of them.
 
@@ -174,17 +187,21 @@ def train_model(
     """
     config = config or TrainConfig()
     records = reading_order(records)
-    p_labels, p_priority = out_of_fold(records, labels, config)
-    y_labels = label_matrix(records, labels)
-    y_priority = np.array([r.is_priority for r in records], dtype=int)
+    targets = targets_of(records, labels)
+    cue_terms = {theme: list(terms) for theme, terms in (cues or {}).items()}
+    cue_terms = cue_terms if config.use_cues else {}
+    inputs = records_inputs(records, use_context=config.use_context, cues=cue_terms)
+    scores = out_of_fold_scores(inputs, records, labels, config)
+    calibrators = fit_calibrators(scores, targets, config.seed)
+    oof = calibrate(scores, calibrators)
+    p_labels, y_labels = oof[:, :-1], targets[:, :-1]
     base_thresholds = tune_thresholds(y_labels, p_labels, labels, config.precision_floor)
     thresholds = base_thresholds
     priority_threshold = tune_threshold(
-        y_priority, p_priority, precision_floor=config.precision_floor
+        targets[:, -1], oof[:, -1], precision_floor=config.precision_floor
     )
-    parts = fit_parts(
-        records_inputs(records, use_context=config.use_context), y_labels, y_priority, config
-    )
+    vectorizer, heads = fit_text_model(inputs, targets, config)
+    parts = {"vectorizer": vectorizer, "heads": heads, "calibrators": calibrators}
     if config.use_neighbours:
         groups = [r.source for r in records]
         features = neighbour_features(p_labels, groups, [r.heading for r in records])
@@ -200,6 +217,7 @@ def train_model(
         priority_threshold=priority_threshold,
         base_thresholds=base_thresholds,
         use_context=config.use_context,
+        cues=cue_terms,
         seed=config.seed,
         corpus_fingerprint=corpus_fingerprint(records),
         extra={

@@ -58,7 +58,9 @@ def extract_document(
     if not data:
         raise ExtractionError(ErrorReason.EMPTY, "the file has zero bytes")
     extractor = _registry()[kind]
-    document = extractor(data, doc_id=doc_id, source_file=source_file, options=options or ExtractOptions())
+    document = extractor(
+        data, doc_id=doc_id, source_file=source_file, options=options or ExtractOptions()
+    )
     if not any(block.text.strip() for block in document.blocks) and not document.attachments:
         raise ExtractionError(ErrorReason.EMPTY, "no text found in the file")
     return document

@@ -1,0 +1,151 @@
+"""The shipped model: loading safely, predicting, evidence, context, and tamper checks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+import pipeline
+from pipeline.classify.model import ModelSpec, assigned_labels, neighbour_features
+from pipeline.classify.store import MODELS_DIR, load_model, resolve_model_dir
+from pipeline.errors import ModelError
+from pipeline.taxonomy import load_taxonomy
+
+
+@pytest.fixture(scope="module")
+def model():
+    return pipeline.load_model()
+
+
+def test_default_model_uses_the_taxonomy_labels(model):
+    assert model.labels == load_taxonomy().labels
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        (
+            "States should mark every firearm at import and keep records of transfers for at "
+            "least twenty years so that weapons used in crime can be traced.",
+            "firearms",
+        ),
+        (
+            "Les victimes de la traite à des fins d'exploitation sexuelle ne doivent pas être "
+            "poursuivies pour les infractions qu'elles ont été contraintes de commettre.",
+            "trafficking_in_persons",
+        ),
+        (
+            "Los coyotes cobran hasta diez mil dólares por cruzar a los migrantes por el Darién, "
+            "y muchos quedan abandonados en la selva.",
+            "smuggling_of_migrants",
+        ),
+        (
+            "Illegal gold mining in the Amazon poisons rivers with mercury and finances armed "
+            "groups that launder the proceeds through gold exporters.",
+            "environmental_crime",
+        ),
+        (
+            "Lunch will be served in the delegates' lounge on the second floor; interpretation "
+            "booths open at 9.30.",
+            "none",
+        ),
+    ],
+)
+def test_clear_paragraphs_get_their_theme(model, text, theme):
+    prediction = model.predict([text])[0]
+    assert theme in prediction.themes
+    assert prediction.top_theme in prediction.themes
+
+
+def test_probabilities_are_in_range_and_none_stands_alone(model):
+    predictions = model.predict(
+        ["We urge States to extradite traffickers.", "Thank you all for coming."]
+    )
+    for prediction in predictions:
+        assert all(0.0 <= p <= 1.0 for p in prediction.probabilities.values())
+        assert "none" not in prediction.themes or prediction.themes == ("none",)
+
+
+def test_recommendation_is_a_priority_and_narrative_is_not(model):
+    recommendation, narrative = model.predict(
+        [
+            "We recommend that States establish national referral mechanisms for victims of "
+            "trafficking and fund shelters run by civil society.",
+            "In 2023 the ministry opened two shelters for victims of trafficking in the capital.",
+        ]
+    )
+    assert recommendation.is_priority and recommendation.p_priority > narrative.p_priority
+    assert not narrative.is_priority
+
+
+def test_lead_in_lends_a_terse_item_its_theme(model):
+    item = "Diagnose local capacities to measure flows."
+    alone = model.predict([item], kinds=["list_item"])[0]
+    with_lead_in = model.predict(
+        [item],
+        kinds=["list_item"],
+        lead_ins=["Participants identified the following priorities on illicit firearms:"],
+    )[0]
+    assert with_lead_in.probabilities["firearms"] > alone.probabilities["firearms"]
+
+
+def test_evidence_names_words_of_the_text(model):
+    text = "Ammunition and firearms must be marked and traced across borders."
+    prediction = model.predict([text])[0]
+    firearms = [e for e in prediction.evidence if e.startswith("firearms:")]
+    assert firearms
+    terms = firearms[0].split(":", 1)[1].split(",")
+    assert all(t.strip().split()[0].lower() in text.lower() for t in terms if "(context)" not in t)
+
+
+def test_tampered_model_file_is_refused(tmp_path):
+    source = resolve_model_dir(MODELS_DIR / "DEFAULT")
+    copy = tmp_path / "copy"
+    shutil.copytree(source, copy)
+    with (copy / "model.skops").open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ModelError, match="SHA-256"):
+        load_model(copy)
+
+
+def test_missing_model_gives_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="untoc train"):
+        load_model(tmp_path)
+
+
+def test_metrics_file_matches_the_model(model):
+    directory = resolve_model_dir(MODELS_DIR / "DEFAULT")
+    metrics = json.loads((directory / "metrics.json").read_text())
+    assert metrics["thresholds"] == model.spec.thresholds
+    assert metrics["data"]["test"] > 0
+
+
+def test_assigned_labels_fall_back_to_none():
+    spec = ModelSpec(
+        name="t",
+        arch="t",
+        labels=("a", "b", "none"),
+        none_label="none",
+        thresholds={"a": 0.5, "b": 0.5, "none": 0.5},
+        priority_threshold=0.5,
+    )
+    assert assigned_labels([0.9, 0.6, 0.2], spec) == ("a", "b")
+    assert assigned_labels([0.1, 0.2, 0.1], spec) == ("none",)
+
+
+def test_neighbour_features_use_the_document_mean_at_the_edges():
+    import numpy as np
+
+    p = np.array([[0.2, 0.8], [0.6, 0.4], [0.9, 0.1]])
+    features = neighbour_features(p, ["d", "d", "e"], ["", "", ""])
+    assert features.shape == (3, 10)
+    logit = np.log(p / (1 - p))
+    assert np.allclose(
+        features[0, 2:4],
+        logit[[0, 1]].mean(axis=0) * 0
+        + np.log(p[[0, 1]].mean(axis=0) / (1 - p[[0, 1]].mean(axis=0))),
+    )
+    assert np.allclose(features[1, 2:4], logit[0])
+    assert np.allclose(features[2, :2], features[2, 2:4])
