@@ -263,23 +263,118 @@ def nightly(
         Path, typer.Option("--out", help="Output root: runs/<stamp>/, latest/ and the ledger.")
     ],
     model: ModelOption = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-address",
+            help="Run the per-file tasks on this Dask scheduler (tcp://host:8786).",
+        ),
+    ] = None,
+    dask_local: Annotated[
+        bool,
+        typer.Option(
+            "--dask-local",
+            help="Run the per-file tasks on a local 2-process Dask cluster "
+            "(needs PREFECT_API_URL: a running Prefect server).",
+        ),
+    ] = False,
 ) -> None:
     """Process what is new in the inbox once, now, as the scheduled nightly run does."""
     if not inbox.is_dir():
         raise _fail(f"{inbox}: no such folder; pass the inbox folder to read.")
-    from flows.nightly import nightly_flow
+    from flows.dask_runner import DaskSetupError, task_runner_for
+    from flows.nightly import nightly_with
 
     try:
-        summary = nightly_flow(
+        runner = task_runner_for(dask_address, dask_local)
+        summary = nightly_with(runner)(
             inbox=str(inbox), out_root=str(out), model=str(model) if model else None
         )
-    except PipelineError as err:
+    except (PipelineError, DaskSetupError) as err:
         raise _fail(str(err)) from err
     typer.echo(
         f"{summary['extracted']} files processed, {summary['reclassified']} reclassified, "
         f"{summary['errors']} errors; {out / 'latest'} holds "
         f"{summary['latest_documents']} documents"
     )
+
+
+@app.command()
+def schedule(
+    inbox: Annotated[Path, typer.Option("--inbox", help="Inbox folder of submissions.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Output root: runs/<stamp>/, latest/ and the ledger.")
+    ],
+    cron: Annotated[str, typer.Option("--cron", help="When to run, as a cron line (UTC).")] = (
+        "0 2 * * *"
+    ),
+    model: ModelOption = None,
+    name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "nightly",
+) -> None:
+    """Serve the nightly flow on a cron schedule; blocks until stopped with Ctrl+C."""
+    if not inbox.is_dir():
+        raise _fail(f"{inbox}: no such folder; pass the inbox folder to read.")
+    if not os.environ.get("PREFECT_API_URL"):
+        typer.secho(
+            "PREFECT_API_URL is not set: the schedule lives in a temporary Prefect server that "
+            "stops with this command. Start one with `prefect server start --host 127.0.0.1` "
+            "and export PREFECT_API_URL=http://127.0.0.1:4200/api to keep runs and the UI.",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    from flows.nightly import nightly_flow
+
+    parameters = {
+        "inbox": str(inbox.resolve()),
+        "out_root": str(out.resolve()),
+        "model": str(model.resolve()) if model else None,
+    }
+    typer.echo(
+        f"Serving nightly-ingestion/{name} on '{cron}' (inbox {parameters['inbox']}, output "
+        f"{parameters['out_root']}). Stop with Ctrl+C or SIGTERM; the deployment's schedule is "
+        "then paused until served again."
+    )
+    try:
+        nightly_flow.serve(name=name, cron=cron, parameters=parameters)
+    except ValueError as err:
+        raise _fail(f"--cron {cron!r}: {err}") from err
+
+
+@app.command()
+def retrain(
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--corpus",
+            help="Corpus folder or JSONL (repeatable; default: "
+            "corpora/labelled and corpora/reviewed).",
+        ),
+    ] = None,
+    models_dir: Annotated[
+        Path, typer.Option("--models-dir", help="Models folder holding DEFAULT.")
+    ] = Path("models"),
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Challenger folder name (default: retrain-<stamp>)."),
+    ] = None,
+) -> None:
+    """Train a challenger; promote it to DEFAULT only if it is not worse than the current one."""
+    from flows.retrain import retrain_flow
+
+    try:
+        summary = retrain_flow(
+            corpus=[str(p) for p in corpus] if corpus else None,
+            models_dir=str(models_dir),
+            name=name,
+            seed=seed,
+        )
+    except PipelineError as err:
+        raise _fail(str(err)) from err
+    verdict = "promoted to DEFAULT" if summary["promoted"] else "not promoted"
+    typer.echo(f"{summary['challenger']}: {verdict} (champion: {summary['champion'] or 'none'})")
+    for reason in summary["reasons"]:
+        typer.echo(f"  {reason}")
 
 
 def main() -> None:

@@ -58,6 +58,8 @@ def sniff_kind(head: bytes, suffix: str) -> DocumentKind | None:
         return DocumentKind.PDF
     if head.startswith(b"PK\x03\x04"):
         return DocumentKind.DOCX if b"word/" in head or suffix == ".docx" else None
+    if head.startswith(b"\xd0\xcf\x11\xe0") and suffix in {".docx", ".doc", ".docm"}:
+        return DocumentKind.DOCX
     if head.startswith(
         (
             b"\xd0\xcf\x11\xe0",

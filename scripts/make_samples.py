@@ -28,11 +28,11 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
-from typing import Callable
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,34 +147,59 @@ def hyphenate(word: str):
         yield word[:cut], word[cut:]
 
 
-def _pdf_styles(*, body_font: str, body_size: float, leading: float, justify: bool,
-                hyphenator: Callable | None = None):
+def _pdf_styles(
+    *,
+    body_font: str,
+    body_size: float,
+    leading: float,
+    justify: bool,
+    hyphenator: Callable | None = None,
+):
     from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT
     from reportlab.lib.styles import ParagraphStyle
 
     body = ParagraphStyle(
-        "body", fontName=body_font, fontSize=body_size, leading=leading,
-        alignment=TA_JUSTIFY if justify else TA_LEFT, spaceAfter=leading * 0.45,
+        "body",
+        fontName=body_font,
+        fontSize=body_size,
+        leading=leading,
+        alignment=TA_JUSTIFY if justify else TA_LEFT,
+        spaceAfter=leading * 0.45,
         hyphenationLang=hyphenator or "",
     )
     return {
         "body": body,
-        "bullet": ParagraphStyle("bullet", parent=body, leftIndent=14, bulletIndent=3,
-                                 spaceAfter=leading * 0.25),
-        "number": ParagraphStyle("number", parent=body, leftIndent=16, bulletIndent=0,
-                                 spaceAfter=leading * 0.3),
-        "h1": ParagraphStyle("h1", fontName="Helvetica-Bold", fontSize=body_size + 1.5,
-                             leading=leading + 2, spaceBefore=leading * 0.6,
-                             spaceAfter=leading * 0.35, keepWithNext=1),
-        "h2": ParagraphStyle("h2", fontName="Helvetica-Bold", fontSize=body_size,
-                             leading=leading, spaceBefore=leading * 0.4,
-                             spaceAfter=leading * 0.2, keepWithNext=1),
-        "title": ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=18, leading=22,
-                                spaceAfter=6),
-        "subtitle": ParagraphStyle("subtitle", fontName="Helvetica", fontSize=12.5,
-                                   leading=16, spaceAfter=6),
-        "meta": ParagraphStyle("meta", fontName="Helvetica-Oblique", fontSize=9.5,
-                               leading=12.5),
+        "bullet": ParagraphStyle(
+            "bullet", parent=body, leftIndent=14, bulletIndent=3, spaceAfter=leading * 0.25
+        ),
+        "number": ParagraphStyle(
+            "number", parent=body, leftIndent=16, bulletIndent=0, spaceAfter=leading * 0.3
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            fontName="Helvetica-Bold",
+            fontSize=body_size + 1.5,
+            leading=leading + 2,
+            spaceBefore=leading * 0.6,
+            spaceAfter=leading * 0.35,
+            keepWithNext=1,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            fontName="Helvetica-Bold",
+            fontSize=body_size,
+            leading=leading,
+            spaceBefore=leading * 0.4,
+            spaceAfter=leading * 0.2,
+            keepWithNext=1,
+        ),
+        "title": ParagraphStyle(
+            "title", fontName="Helvetica-Bold", fontSize=18, leading=22, spaceAfter=6
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle", fontName="Helvetica", fontSize=12.5, leading=16, spaceAfter=6
+        ),
+        "meta": ParagraphStyle("meta", fontName="Helvetica-Oblique", fontSize=9.5, leading=12.5),
     }
 
 
@@ -211,7 +236,9 @@ def _pdf_body_flowables(blocks: list[Block], styles, bullet: str) -> list:
 
 def _pdf_doc_args(meta: dict[str, str]) -> dict:
     return dict(
-        title=meta["title"], author=meta["author"], subject=meta.get("subject", ""),
+        title=meta["title"],
+        author=meta["author"],
+        subject=meta.get("subject", ""),
         creator="UNTOC submissions pipeline - scripts/make_samples.py",
         invariant=1,  # fixed creation date and document ID: same bytes on every run
     )
@@ -221,20 +248,30 @@ def build_pdf_two_columns(src: Path, out: Path) -> None:
     """Report layout: running header, two columns, page number in the footer."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import BaseDocTemplate, Frame, FrameBreak, NextPageTemplate, PageTemplate
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        FrameBreak,
+        NextPageTemplate,
+        PageTemplate,
+    )
 
     meta, body = read_source(src)
-    styles = _pdf_styles(body_font="Times-Roman", body_size=10.5, leading=13.5,
-                         justify=True, hyphenator=hyphenate)
+    styles = _pdf_styles(
+        body_font="Times-Roman", body_size=10.5, leading=13.5, justify=True, hyphenator=hyphenate
+    )
     width, height = A4
     margin, gutter, top, bottom, title_h = 20 * mm, 8 * mm, 24 * mm, 22 * mm, 52 * mm
     col_w = (width - 2 * margin - gutter) / 2
 
     def columns(body_top: float) -> list:
         h = body_top - bottom
-        return [Frame(margin, bottom, col_w, h, id="left", leftPadding=0, rightPadding=0),
-                Frame(margin + col_w + gutter, bottom, col_w, h, id="right",
-                      leftPadding=0, rightPadding=0)]
+        return [
+            Frame(margin, bottom, col_w, h, id="left", leftPadding=0, rightPadding=0),
+            Frame(
+                margin + col_w + gutter, bottom, col_w, h, id="right", leftPadding=0, rightPadding=0
+            ),
+        ]
 
     def decorate(canvas, doc):
         canvas.saveState()
@@ -247,13 +284,16 @@ def build_pdf_two_columns(src: Path, out: Path) -> None:
         canvas.restoreState()
 
     first_top = height - top - title_h
-    title_frame = Frame(margin, first_top, width - 2 * margin, title_h, id="title",
-                        leftPadding=0, rightPadding=0)
+    title_frame = Frame(
+        margin, first_top, width - 2 * margin, title_h, id="title", leftPadding=0, rightPadding=0
+    )
     doc = BaseDocTemplate(str(out), pagesize=A4, **_pdf_doc_args(meta))
-    doc.addPageTemplates([
-        PageTemplate("first", [title_frame, *columns(first_top - 4 * mm)], onPage=decorate),
-        PageTemplate("later", columns(height - top), onPage=decorate),
-    ])
+    doc.addPageTemplates(
+        [
+            PageTemplate("first", [title_frame, *columns(first_top - 4 * mm)], onPage=decorate),
+            PageTemplate("later", columns(height - top), onPage=decorate),
+        ]
+    )
     story = [NextPageTemplate("later"), *_pdf_title_flowables(meta, styles), FrameBreak()]
     story += _pdf_body_flowables(parse_blocks(body), styles, meta.get("bullet", "•"))
     doc.build(story)
@@ -277,9 +317,16 @@ def build_pdf_one_column(src: Path, out: Path) -> None:
         canvas.drawRightString(width - 25 * mm, 12 * mm, f"Página {doc.page}")
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(str(out), pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm,
-                            topMargin=22 * mm, bottomMargin=24 * mm, lang="es",
-                            **_pdf_doc_args(meta))
+    doc = SimpleDocTemplate(
+        str(out),
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=25 * mm,
+        topMargin=22 * mm,
+        bottomMargin=24 * mm,
+        lang="es",
+        **_pdf_doc_args(meta),
+    )
     story = _pdf_title_flowables(meta, styles)
     story += _pdf_body_flowables(parse_blocks(body), styles, meta.get("bullet", "•"))
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
@@ -310,7 +357,11 @@ def build_docx(src: Path, out: Path) -> None:
     doc = docx.Document()
     props = doc.core_properties
     when = fixed_datetime(meta)
-    props.title, props.author, props.last_modified_by = meta["title"], meta["author"], meta["author"]
+    props.title, props.author, props.last_modified_by = (
+        meta["title"],
+        meta["author"],
+        meta["author"],
+    )
     props.created = props.modified = when
     props.revision = 1
     props.subject = props.keywords = props.comments = props.category = ""
@@ -337,10 +388,10 @@ def build_docx(src: Path, out: Path) -> None:
         elif b.kind == "table":
             header, *rows = b.rows
             table = doc.add_table(rows=1, cols=len(header), style="Table Grid")
-            for cell, text in zip(table.rows[0].cells, header):
+            for cell, text in zip(table.rows[0].cells, header, strict=True):
                 cell.paragraphs[0].add_run(text).bold = True
             for row in rows:
-                for cell, text in zip(table.add_row().cells, row):
+                for cell, text in zip(table.add_row().cells, row, strict=True):
                     cell.text = text
         else:
             raise ValueError(f"{src.name}: .docx samples do not support {b.kind!r} blocks")
@@ -353,8 +404,10 @@ def build_docx(src: Path, out: Path) -> None:
 def _normalise_zip(data: bytes) -> bytes:
     """Rewrite a zip with fixed timestamps and attributes (python-docx stamps "now")."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
             entry.compress_type = zipfile.ZIP_DEFLATED
@@ -382,8 +435,13 @@ def build_eml(src: Path, out: Path) -> None:
             msg[key.title() if key != "message-id" else "Message-ID"] = meta[key]
     msg.set_content(body.strip() + "\n")
     name = meta["attachment"]
-    msg.add_attachment((SRC_DIR / name).read_bytes(), maintype="text", subtype="plain",
-                       filename=name, params={"charset": "utf-8"})
+    msg.add_attachment(
+        (SRC_DIR / name).read_bytes(),
+        maintype="text",
+        subtype="plain",
+        filename=name,
+        params={"charset": "utf-8"},
+    )
     msg.set_boundary("=_untoc-sample-boundary-0001")  # the default one is random
     out.write_bytes(msg.as_bytes())
 
@@ -392,9 +450,18 @@ def build_eml(src: Path, out: Path) -> None:
 
 # Generated sample -> (source in corpora/samples_src/, builder).
 SAMPLES: dict[str, tuple[str, Callable[[Path, Path], None]]] = {
-    "firearms_workshop_report_2026.pdf": ("firearms_workshop_report_2026.md", build_pdf_two_columns),
-    "ngo_submission_environmental_crime.docx": ("ngo_submission_environmental_crime.md", build_docx),
-    "contribucion_sociedad_civil_trata.pdf": ("contribucion_sociedad_civil_trata.md", build_pdf_one_column),
+    "firearms_workshop_report_2026.pdf": (
+        "firearms_workshop_report_2026.md",
+        build_pdf_two_columns,
+    ),
+    "ngo_submission_environmental_crime.docx": (
+        "ngo_submission_environmental_crime.md",
+        build_docx,
+    ),
+    "contribucion_sociedad_civil_trata.pdf": (
+        "contribucion_sociedad_civil_trata.md",
+        build_pdf_one_column,
+    ),
     "relatoria_taller_mineria_ilegal.docx": ("relatoria_taller_mineria_ilegal.md", build_docx),
     "notes_reunion_migrantes_2026.txt": ("notes_reunion_migrantes_2026.txt", build_cp1252_text),
     "submission_email.eml": ("submission_email.md", build_eml),
@@ -403,8 +470,12 @@ SAMPLES: dict[str, tuple[str, Callable[[Path, Path], None]]] = {
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=OUT_DIR,
-                        help="folder to write the generated samples to (default: corpora/samples)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUT_DIR,
+        help="folder to write the generated samples to (default: corpora/samples)",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, (source, build) in SAMPLES.items():

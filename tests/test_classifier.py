@@ -149,3 +149,35 @@ def test_neighbour_features_use_the_document_mean_at_the_edges():
     )
     assert np.allclose(features[1, 2:4], logit[0])
     assert np.allclose(features[2, :2], features[2, 2:4])
+
+
+@pytest.mark.parametrize(
+    ("text", "themes"),
+    [
+        ("Illicit firearms and ammunition", ["firearms"]),
+        ("armas de fuego y municiones", ["firearms"]),
+        ("Les armes à feu et le blanchiment d'argent", ["convention", "firearms"]),
+        ("Tráfico ilícito de migrantes por el Darién", ["smuggling_of_migrants"]),
+        ("ORPAILLAGE ILLÉGAL et mercure", ["environmental_crime"]),
+        ("Lunch will be served at noon.", []),
+    ],
+)
+def test_cues_find_themes_in_any_language(text, themes):
+    from pipeline.classify.features import cue_themes
+
+    assert cue_themes(text, load_taxonomy().cues) == themes
+
+
+def test_trie_pattern_matches_exactly_the_words_given():
+    import re
+
+    from pipeline.classify.features import trie_pattern
+
+    words = ["arm", "arms", "armas de fuego", "gun", "gang"]
+    pattern = re.compile(r"\b(?:" + trie_pattern(words) + ")")
+    assert [m.group(0) for m in pattern.finditer("armas de fuego, arms, a gun, gangs, g")] == [
+        "armas de fuego",
+        "arms",
+        "gun",
+        "gang",
+    ]

@@ -15,7 +15,18 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 
-COMMANDS = ["run", "extract", "train", "evaluate", "classify", "feedback", "report", "nightly"]
+COMMANDS = [
+    "run",
+    "extract",
+    "train",
+    "evaluate",
+    "classify",
+    "feedback",
+    "report",
+    "nightly",
+    "schedule",
+    "retrain",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

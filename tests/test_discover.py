@@ -65,3 +65,22 @@ def test_empty_and_oversized_files_are_errors(tmp_path):
     (tmp_path / "big.txt").write_bytes(b"a" * 2048)
     found = {f.source_file: f.reason for f in discover(tmp_path, max_file_bytes=1024)}
     assert found == {"empty.pdf": ErrorReason.EMPTY, "big.txt": ErrorReason.TOO_LARGE}
+
+
+def test_password_protected_word_file_is_reported_as_encrypted(tmp_path):
+    import file_factory
+
+    from pipeline.run import extract_options, ingest_source
+    from pipeline.settings import Settings
+
+    (tmp_path / "locked.docx").write_bytes(file_factory.ole_file(encrypted=True))
+    (tmp_path / "old.doc").write_bytes(file_factory.ole_file(encrypted=False))
+    sources = [f for f in discover(tmp_path) if isinstance(f, SourceFile)]
+    reasons = {
+        s.relative_path: [e.reason for e in ingest_source(s, extract_options(Settings())).errors]
+        for s in sources
+    }
+    assert reasons == {
+        "locked.docx": [ErrorReason.ENCRYPTED],
+        "old.doc": [ErrorReason.UNSUPPORTED],
+    }

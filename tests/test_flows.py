@@ -33,13 +33,9 @@ OUTPUT_FILES = {
 
 
 @pytest.fixture(scope="session")
-def harness():
-    if MODEL is None and not (PROJECT_ROOT / "models" / "DEFAULT").is_file():
-        pytest.skip("no models/DEFAULT yet; train one with `untoc train --set-default`")
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def harness(prefect_harness):
+    """The session's one temporary Prefect API (tests/conftest.py)."""
+    yield
 
 
 @pytest.fixture

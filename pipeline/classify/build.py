@@ -11,7 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.classify.card import model_card
-from pipeline.classify.corpus import LabelledText, load_corpus, split_by_source
+from pipeline.classify.corpus import (
+    LabelledText,
+    heldout_fingerprint,
+    load_corpus,
+    split_by_source,
+)
 from pipeline.classify.evaluate import evaluate_model, plot_reliability
 from pipeline.classify.model import ThemeModel
 from pipeline.classify.store import save_model
@@ -92,6 +97,7 @@ def build_model(
             "train": len(train),
             "test": len(test),
             "test_sources": len({r.source for r in test}),
+            "heldout_fingerprint": heldout_fingerprint(test),
         },
         "thresholds": model.spec.thresholds,
         "priority_threshold": model.spec.priority_threshold,

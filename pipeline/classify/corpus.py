@@ -117,6 +117,11 @@ def corpus_fingerprint(records: Sequence[LabelledText]) -> str:
     return digest.hexdigest()
 
 
+def heldout_fingerprint(records: Sequence[LabelledText]) -> str:
+    """Identifies a held-out set whatever order its files were read in."""
+    return corpus_fingerprint(sorted(records, key=lambda r: r.id))
+
+
 def is_test_source(source: str) -> bool:
     """One source document in five is held out, chosen by a hash of its id."""
     return int(hashlib.sha1(source.encode()).hexdigest(), 16) % TEST_SHARE_BUCKETS == 0

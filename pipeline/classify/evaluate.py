@@ -124,6 +124,7 @@ def score_predictions(
     *,
     spec,
     thresholds: dict[str, float],
+    priority_threshold: float | None = None,
 ) -> dict:
     """Metrics from any model's probabilities, so different architectures compare fairly.
 
@@ -137,7 +138,8 @@ def score_predictions(
         dtype=int,
     )
     y_priority = np.array([r.is_priority for r in records], dtype=int)
-    predicted_priority = (p_priority >= spec.priority_threshold).astype(int)
+    cut = spec.priority_threshold if priority_threshold is None else priority_threshold
+    predicted_priority = (p_priority >= cut).astype(int)
 
     def subset(mask: np.ndarray) -> dict:
         scores = _scores(y_true[mask], y_pred[mask], labels, spec.theme_ids)

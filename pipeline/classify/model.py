@@ -29,6 +29,7 @@ class ModelSpec:
     thresholds: dict[str, float]
     priority_threshold: float
     base_thresholds: dict[str, float] = field(default_factory=dict)
+    base_priority_threshold: float | None = None
     review_low: float = 0.35
     review_high: float = 0.75
     use_context: bool = True
@@ -118,6 +119,7 @@ def decide(
     spec: ModelSpec,
     evidence=(),
     thresholds: dict[str, float] | None = None,
+    priority_threshold: float | None = None,
 ) -> Prediction:
     themes = assigned_labels(probabilities, spec, thresholds)
     by_label = dict(zip(spec.labels, (float(p) for p in probabilities), strict=True))
@@ -130,7 +132,10 @@ def decide(
         top_theme=top,
         confidence=by_label[top],
         p_priority=float(p_priority),
-        is_priority=bool(p_priority >= spec.priority_threshold),
+        is_priority=bool(
+            p_priority
+            >= (spec.priority_threshold if priority_threshold is None else priority_threshold)
+        ),
         needs_review=uncertain,
         evidence=tuple(evidence),
     )
@@ -203,16 +208,24 @@ class ThemeModel:
         calibrated = calibrate(scores, self.parts["calibrators"])
         themes, priority = calibrated[:, :-1], calibrated[:, -1]
         if groups is not None and self.uses_neighbours:
-            stacked = neighbour_features(themes, groups, sections or [""] * len(groups))
-            themes = np.column_stack(
+            both = np.column_stack([themes, priority])
+            stacked = neighbour_features(both, groups, sections or [""] * len(groups))
+            both = np.column_stack(
                 [head.predict_proba(stacked)[:, 1] for head in self.parts["neighbours"]]
             )
+            themes, priority = both[:, :-1], both[:, -1]
         return themes, priority
 
     def thresholds_for(self, groups: Sequence[str] | None) -> dict[str, float]:
         if groups is None and self.uses_neighbours and self.spec.base_thresholds:
             return self.spec.base_thresholds
         return self.spec.thresholds
+
+    def priority_threshold_for(self, groups: Sequence[str] | None) -> float:
+        base = self.spec.base_priority_threshold
+        if groups is None and self.uses_neighbours and base is not None:
+            return base
+        return self.spec.priority_threshold
 
     def predict(
         self,

@@ -202,12 +202,16 @@ def train_model(
     )
     vectorizer, heads = fit_text_model(inputs, targets, config)
     parts = {"vectorizer": vectorizer, "heads": heads, "calibrators": calibrators}
+    base_priority_threshold = priority_threshold
     if config.use_neighbours:
         groups = [r.source for r in records]
-        features = neighbour_features(p_labels, groups, [r.heading for r in records])
-        stacked = neighbour_out_of_fold(features, y_labels, groups, config)
-        thresholds = tune_thresholds(y_labels, stacked, labels, config.precision_floor)
-        parts["neighbours"] = fit_neighbour_heads(features, y_labels, config.seed)
+        features = neighbour_features(oof, groups, [r.heading for r in records])
+        stacked = neighbour_out_of_fold(features, targets, groups, config)
+        thresholds = tune_thresholds(y_labels, stacked[:, :-1], labels, config.precision_floor)
+        priority_threshold = tune_threshold(
+            targets[:, -1], stacked[:, -1], precision_floor=config.precision_floor
+        )
+        parts["neighbours"] = fit_neighbour_heads(features, targets, config.seed)
     spec = ModelSpec(
         name=name,
         arch=ARCH,
@@ -216,6 +220,7 @@ def train_model(
         thresholds=thresholds,
         priority_threshold=priority_threshold,
         base_thresholds=base_thresholds,
+        base_priority_threshold=base_priority_threshold,
         use_context=config.use_context,
         cues=cue_terms,
         seed=config.seed,

@@ -1,9 +1,9 @@
 """Extract plain text and Markdown: bytes of a .txt or .md file -> a `Document` of text blocks.
 
-Blocks are separated by blank lines and keep their single newlines: in pasted notes a newline
-may be a wrap or a break between paragraphs and list items, and only the segmenter, which sees
-the words, can tell which. Markdown loses its markup but keeps list markers at line starts for
-the same reason; its headings become blocks of their own.
+Blocks are separated by blank lines and keep their single newlines and indentation: in pasted
+notes a newline may be a wrap or a break between paragraphs and list items, and only the
+segmenter, which sees the words, can tell which. Markdown loses its markup but keeps list
+markers at line starts for the same reason; its headings become blocks of their own.
 
 The decoding and cleaning helpers here are shared by the HTML, e-mail and Word extractors.
 """
