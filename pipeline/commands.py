@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.export import ERROR_COLUMNS, write_csv
+from pipeline.export import ERROR_COLUMNS, remove_stale_temporaries, write_csv
 from pipeline.run import (
     PARAGRAPH_COLUMNS_EXTRACT,
     IngestResult,
@@ -51,6 +51,7 @@ def run_extract(input_path: Path, out: Path, settings: Settings) -> dict[str, in
         paragraphs.extend(result.paragraphs)
         errors.extend(result.errors)
         documents += len(result.documents)
+    remove_stale_temporaries(out)
     paragraphs.sort(key=sort_key)
     errors.sort(key=lambda e: (e.source_file, str(e.reason)))
     write_csv(out / "paragraphs.csv", PARAGRAPH_COLUMNS_EXTRACT, map(paragraph_row, paragraphs))

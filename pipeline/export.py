@@ -19,6 +19,7 @@ from pathlib import Path
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 ERROR_COLUMNS = ("source_file", "reason", "detail")
+MAX_FIELD = 1 << 30
 
 
 def neutralise_cell(value: object) -> str:
@@ -83,9 +84,23 @@ def write_json(path: Path, data: object) -> None:
 
 
 def read_csv_rows(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV written by this module (or edited in a spreadsheet), apostrophes kept."""
+    """Rows of a CSV written by this module (or edited in a spreadsheet), apostrophes kept.
+
+    The csv module refuses fields over 128 KiB by default; a paragraph can be longer.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def remove_stale_temporaries(directory: Path) -> list[str]:
+    """Delete what a killed run left half-written (`.NAME.*.tmp`); return their names."""
+    if not directory.is_dir():
+        return []
+    stale = [p for p in directory.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return sorted(p.name for p in stale)
 
 
 def prediction_columns(labels: Sequence[str]) -> list[str]:

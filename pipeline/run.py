@@ -169,9 +169,14 @@ def ingest_folder(
     on_result: Callable[[IngestResult], None] | None = None,
 ) -> Iterator[IngestResult]:
     """Every file under `root`, ingested in parallel sandboxed children, in completion order."""
+    import gc
+
+    from pipeline.extract import warm_up_extractors
     from pipeline.language import detect_language
 
     detect_language("Warm the language models once here, before the workers are forked.")
+    warm_up_extractors()
+    gc.freeze()
     options = extract_options(settings)
     sources: list[SourceFile] = []
     for found in discover(root, max_file_bytes=settings.max_file_bytes):
@@ -286,7 +291,7 @@ def write_outputs(
 
     Shared by `untoc run` and the nightly flow so both write the same files and columns.
     """
-    from pipeline.export import write_csv, write_json
+    from pipeline.export import remove_stale_temporaries, write_csv, write_json
     from pipeline.prioritize import (
         PRIORITY_COLUMNS,
         priorities_json,
@@ -295,6 +300,7 @@ def write_outputs(
     )
     from pipeline.workbook import write_priorities_xlsx
 
+    remove_stale_temporaries(out)
     classified = sorted(classified, key=lambda item: sort_key(item.paragraph))
     priorities = rank_priorities(classified, themes=themes, metadata=metadata)
     rows = [classified_row(item, labels, metadata) for item in sorted(classified, key=review_order)]

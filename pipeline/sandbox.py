@@ -21,6 +21,9 @@ import psutil
 
 from pipeline.records import ErrorReason
 
+# Killed by the kernel (SIGKILL) or aborted by a C library whose allocation failed under the
+# memory limit (SIGABRT): both mean the file needed more memory than it was given.
+OUT_OF_MEMORY_CODES = (-9, -6, None)
 Job = TypeVar("Job")
 Result = TypeVar("Result")
 
@@ -128,7 +131,7 @@ def _collect(entry: _Running) -> object:
         entry.process.join(5)
         code = entry.process.exitcode
         return SandboxFailure(
-            ErrorReason.TOO_LARGE if code in (-9, None) else ErrorReason.CORRUPT,
+            ErrorReason.TOO_LARGE if code in OUT_OF_MEMORY_CODES else ErrorReason.CORRUPT,
             f"the parser process died (exit code {code}); the file is likely hostile or "
             "too large for the memory limit",
         )

@@ -39,7 +39,7 @@ def test_a_better_challenger_is_promoted(prefect_harness, small_corpora, tmp_pat
     summary = retrain(small_corpora["good"], models, "challenger")
 
     assert summary["promoted"] and summary["champion"] == "weak"
-    assert summary["reevaluated"]
+    assert not summary["reevaluated"]  # same held-out documents: the stored figures apply
     assert default_of(models) == "challenger"
     card = (models / "challenger" / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "## Champion/challenger" in card and "promoted to default" in card

@@ -41,6 +41,14 @@ def _registry() -> dict[DocumentKind, Extractor]:
     }
 
 
+def warm_up_extractors() -> None:
+    """Import every extractor and its library now, so forked workers share them instead of
+    each importing them again."""
+    _registry()
+    import pdfplumber  # noqa: F401
+    import pypdfium2  # noqa: F401
+
+
 def extract_document(
     data: bytes,
     kind: DocumentKind | None,

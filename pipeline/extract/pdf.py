@@ -41,6 +41,12 @@ def extract_pdf(data: bytes, *, doc_id: str, source_file: str, options: ExtractO
     reader = _engine(options.pdf_engine)
     check_envelope(data)
     parsed = reader(data, options)
+    if not parsed.lines:
+        raise ExtractionError(
+            ErrorReason.CORRUPT, "the PDF has no pages that can be read (a damaged page tree)"
+        )
+    if not any(parsed.lines) and reader is read_with_pdfium:
+        parsed = _second_opinion(data, options, parsed)
     if not any(parsed.lines):
         raise ExtractionError(
             ErrorReason.NEEDS_OCR,
@@ -62,6 +68,13 @@ def extract_pdf(data: bytes, *, doc_id: str, source_file: str, options: ExtractO
         page_count=len(parsed.lines),
         metadata=document_metadata(parsed.info),
     )
+
+
+def _second_opinion(data: bytes, options: ExtractOptions, parsed: ParsedPdf) -> ParsedPdf:
+    """pdfium silently drops text it cannot reach (forms nested past its limit); before a
+    file is sent for OCR, pdfplumber looks again. A scanned file costs it little."""
+    confirmed = read_with_pdfplumber(data, options)
+    return confirmed if any(confirmed.lines) else parsed
 
 
 def _engine(name: str) -> Callable[[bytes, ExtractOptions], ParsedPdf]:
@@ -258,8 +271,8 @@ def _pdfplumber_pages(pages: list) -> Iterator[list[Word]]:
                 use_text_flow=True, x_tolerance_ratio=WORD_GAP, return_chars=True
             )
         except Exception as err:  # pdfminer raises anything from its parser on a bad page
-            if isinstance(err, MemoryError):
-                raise
+            if isinstance(err, MemoryError) or "allocate" in str(err):
+                raise MemoryError(str(err)) from err
             raise ExtractionError(
                 ErrorReason.CORRUPT,
                 f"page {page.page_number} of the PDF could not be read ({_one_line(err)})",
