@@ -25,6 +25,14 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from pipeline.changes import (
+    RunChanges,
+    changes_markdown,
+    changes_summary,
+    diff_runs,
+    load_reviewed_ids,
+    previous_model_of,
+)
 from pipeline.classify.store import load_model, resolve_model_dir
 from pipeline.discover import discover
 from pipeline.export import write_csv, write_json
@@ -346,6 +354,8 @@ def run_night(
         "latest_paragraphs": len(latest_classified),
     }
 
+    compared: list[RunChanges] = []
+
     def build_latest(folder: Path) -> None:
         latest_priorities = write_outputs(
             folder,
@@ -356,12 +366,18 @@ def run_night(
             metadata=metadata,
         )
         summary["latest_priorities"] = sum(map(len, latest_priorities.values()))
+        changes = compare_with_latest(out / "latest", folder, model_name)
+        if changes is not None:
+            compared.append(changes)
+            summary["changes"] = changes_summary(changes)
         write_json(folder / "run_summary.json", summary)
 
     replace_dir(out / "latest", build_latest)
     summary["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     write_json(run_dir / "run_summary.json", summary)
-    publish(summary, priorities)
+    if compared:
+        write_json(run_dir / "changes.json", compared[0].to_json())
+    publish(summary, priorities, compared[0] if compared else None)
     logger.info(
         "run %s: %d extracted, %d reclassified, %d errors; latest/ holds %d documents",
         run_dir.name,
@@ -371,6 +387,22 @@ def run_night(
         summary["latest_documents"],
     )
     return summary
+
+
+def compare_with_latest(previous: Path, current: Path, model_name: str) -> RunChanges | None:
+    """What changed since the `latest/` about to be replaced; None (and a warning) when it
+    cannot be read, e.g. re-saved by Excel: the report must never stop the swap."""
+    try:
+        return diff_runs(
+            previous if previous.is_dir() else None,
+            current,
+            reviewed_ids=load_reviewed_ids(),
+            previous_model=previous_model_of(previous),
+            current_model=model_name,
+        )
+    except (OSError, ValueError, KeyError) as err:
+        get_run_logger().warning("no changes report: %s cannot be compared (%s)", previous, err)
+        return None
 
 
 def warm_up() -> None:
@@ -391,7 +423,7 @@ def discovery_outcome(error: FileError) -> Outcome:
     return Outcome(error.doc_id, error.source_file, errors=[error], settled=False)
 
 
-def publish(summary: dict, priorities: dict) -> None:
+def publish(summary: dict, priorities: dict, changes: RunChanges | None = None) -> None:
     """Prefect artifacts: tonight's top priorities per theme and a readable run summary."""
     rows = top_priorities(priorities)
     if rows:
@@ -399,5 +431,7 @@ def publish(summary: dict, priorities: dict) -> None:
             key="nightly-top-priorities", table=rows, description="Tonight's top priorities"
         )
     create_markdown_artifact(
-        key="nightly-summary", markdown=summary_markdown(summary), description="Nightly run"
+        key="nightly-summary",
+        markdown=summary_markdown(summary) + (changes_markdown(changes) if changes else ""),
+        description="Nightly run",
     )

@@ -60,6 +60,7 @@ class IngestResult:
     documents: list[DocumentSummary] = field(default_factory=list)
     paragraphs: list[Paragraph] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    classified: list = field(default_factory=list)
 
 
 def extract_options(settings: Settings) -> ExtractOptions:
@@ -162,13 +163,25 @@ def ingest_source(source: SourceFile, options: ExtractOptions) -> IngestResult:
     return result
 
 
+def _ingest_and_classify(source: SourceFile, options: ExtractOptions, classify) -> IngestResult:
+    result = ingest_source(source, options)
+    if classify is not None and result.paragraphs:
+        result.classified = classify(result.paragraphs)
+    return result
+
+
 def ingest_folder(
     root: Path,
     settings: Settings,
     *,
     on_result: Callable[[IngestResult], None] | None = None,
+    classify: Callable[[list[Paragraph]], list] | None = None,
 ) -> Iterator[IngestResult]:
-    """Every file under `root`, ingested in parallel sandboxed children, in completion order."""
+    """Every file under `root`, ingested in parallel sandboxed children, in completion order.
+
+    With `classify` (a loaded model's `classify`), each child also classifies its document,
+    so classification runs on every core too; the model, loaded before the fork, is shared.
+    """
     import gc
 
     from pipeline.extract import warm_up_extractors
@@ -189,7 +202,7 @@ def ingest_folder(
             sources.append(found)
     outcomes = run_sandboxed(
         sources,
-        lambda source: ingest_source(source, options),
+        lambda source: _ingest_and_classify(source, options, classify),
         workers=settings.worker_count,
         timeout_s=settings.file_timeout_s,
         memory_mb=settings.file_memory_mb,
@@ -342,9 +355,9 @@ def run_pipeline(
         read_submission_metadata(metadata_file) if metadata_file and metadata_file.is_file() else {}
     )
     classified, errors, documents = [], [], []
-    results = ingest_folder(input_path, settings)
+    results = ingest_folder(input_path, settings, classify=model.classify)
     for result in wrap(results) if wrap else results:
-        classified.extend(model.classify(result.paragraphs))
+        classified.extend(result.classified)
         errors.extend(result.errors)
         documents.extend(result.documents)
     classified.sort(key=lambda item: sort_key(item.paragraph))

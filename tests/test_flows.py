@@ -110,6 +110,27 @@ def test_a_changed_file_is_redone_and_replaces_its_old_version(harness, inbox, t
     assert_latest_complete(out, sample_names(inbox))
 
 
+def test_each_run_says_what_changed_since_the_previous_latest(harness, inbox, tmp_path):
+    import json
+
+    out = tmp_path / "out"
+    first = night(inbox, out)
+    assert first["changes"]["first_run"] and len(first["changes"]["new_files"]) == len(
+        sample_names(inbox)
+    )
+    changed = inbox / "academic_brief_money_laundering.md"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nA new line.\n", encoding="utf-8")
+    (inbox / "ngo_note.txt").write_text("We call for marking of all firearms.\n", encoding="utf-8")
+    second = night(inbox, out)
+    report = json.loads((out / "runs" / second["run"] / "changes.json").read_text("utf-8"))
+    assert (report["new_files"], report["changed_files"], report["removed_files"]) == (
+        ["ngo_note.txt"],
+        [changed.name],
+        [],
+    )
+    assert second["changes"]["changed_files"] == [changed.name]
+
+
 def test_a_new_model_reclassifies_stored_paragraphs_without_extracting(
     harness, inbox, tmp_path, monkeypatch
 ):
