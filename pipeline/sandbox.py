@@ -8,6 +8,7 @@ child starts in milliseconds), up to `workers` at once, which also uses every co
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import resource
@@ -105,6 +106,7 @@ def _address_space_limit(memory_mb: int) -> int:
 
 
 def _child(sender: Connection, job, work, limit: int) -> None:
+    faulthandler.disable()  # a parser that aborts is reported as a row, not a stack dump
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:

@@ -130,3 +130,75 @@ def test_missing_input_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(app, ["extract", str(tmp_path / "nope"), "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "no such file or folder" in result.output
+
+
+def test_classify_writes_every_prediction_column(tmp_path):
+    import json
+
+    source = tmp_path / "texts.jsonl"
+    source.write_text(
+        "\n".join(
+            json.dumps(row, ensure_ascii=False)
+            for row in [
+                {"id": "a", "text": "Mark firearms at import and trace those seized."},
+                {
+                    "id": "b",
+                    "text": "Diagnose local capacities to measure flows.",
+                    "kind": "list_item",
+                    "lead_in": "Priorities on illicit arms flows include:",
+                },
+                {"id": "c", "text": '=HYPERLINK("http://x") Merci pour votre accueil.'},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "preds.csv"
+    result = CliRunner().invoke(app, ["classify", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out)
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    labels = [
+        "convention",
+        "trafficking_in_persons",
+        "smuggling_of_migrants",
+        "firearms",
+        "environmental_crime",
+        "none",
+    ]
+    assert list(rows[0]) == [
+        "id",
+        *(f"p_{label}" for label in labels),
+        "themes",
+        "top_theme",
+        "confidence",
+        "is_priority",
+        "p_priority",
+        "needs_review",
+        "evidence",
+    ]
+    assert "firearms" in rows[0]["themes"] and "firearms" in rows[1]["themes"]
+    assert rows[1]["is_priority"] == "true"
+
+
+def test_evaluate_reports_metrics_and_draws_the_reliability_diagram(tmp_path):
+    from pipeline.taxonomy import PROJECT_ROOT
+
+    corpus = PROJECT_ROOT / "corpora" / "labelled" / "fr_sub_01.jsonl"
+    result = CliRunner().invoke(
+        app, ["evaluate", "--corpus", str(corpus), "--split", "all", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.output and "lang=fr" in result.output
+    import json
+
+    metrics = json.loads((tmp_path / "evaluation.json").read_text())
+    assert metrics["n"] == sum(1 for line in corpus.open() if line.strip())
+    assert 0 <= metrics["ece_labels"] <= 1 and metrics["worst_errors"]
+    assert (tmp_path / "reliability.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_python_dash_m_pipeline_is_the_same_command():
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "extract" in out.stdout and "classify" in out.stdout
