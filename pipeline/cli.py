@@ -105,6 +105,13 @@ def extract(
         raise typer.Exit(code=1)
 
 
+TrainingCorpusOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--corpus",
+        help="Corpus folder or JSONL (repeatable; default: corpora/labelled and corpora/reviewed).",
+    ),
+]
 ModelOption = Annotated[
     Path | None,
     typer.Option("--model", help="Model folder or pointer file (default: models/DEFAULT)."),
@@ -114,14 +121,7 @@ ModelOption = Annotated[
 @app.command()
 def train(
     out: Annotated[Path, typer.Option("--out", help="Model folder to write, e.g. models/NAME.")],
-    corpus: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--corpus",
-            help="Corpus folder or JSONL (repeatable; default: "
-            "corpora/labelled and corpora/reviewed).",
-        ),
-    ] = None,
+    corpus: TrainingCorpusOption = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     no_context: Annotated[
         bool, typer.Option("--no-context", help="Ignore lead-ins and headings.")
@@ -343,14 +343,7 @@ def schedule(
 @app.command()
 def retrain(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    corpus: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--corpus",
-            help="Corpus folder or JSONL (repeatable; default: "
-            "corpora/labelled and corpora/reviewed).",
-        ),
-    ] = None,
+    corpus: TrainingCorpusOption = None,
     models_dir: Annotated[
         Path, typer.Option("--models-dir", help="Models folder holding DEFAULT.")
     ] = Path("models"),
