@@ -113,8 +113,16 @@ def evaluate_model(
         model.parts["vectorizer"].transform(inputs),
         groups=groups,
         sections=[r.heading for r in records],
+        kinds=[r.kind for r in records],
     )
-    return score_predictions(records, p_labels, p_priority, spec=spec, thresholds=thresholds)
+    return score_predictions(
+        records,
+        p_labels,
+        p_priority,
+        spec=spec,
+        thresholds=thresholds,
+        priority_threshold=model.priority_threshold_for(groups),
+    )
 
 
 def score_predictions(

@@ -16,6 +16,7 @@ from pipeline.classify.features import model_inputs
 from pipeline.records import ClassifiedParagraph, Paragraph, Prediction
 
 EVIDENCE_TERMS = 3
+KINDS = ("paragraph", "list_item", "heading")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class ModelSpec:
     priority_threshold: float
     base_thresholds: dict[str, float] = field(default_factory=dict)
     base_priority_threshold: float | None = None
+    neighbour_kinds: bool = False
     review_low: float = 0.35
     review_high: float = 0.75
     use_context: bool = True
@@ -73,13 +75,18 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def neighbour_features(
-    probabilities: np.ndarray, groups: Sequence[str], sections: Sequence[str]
+    probabilities: np.ndarray,
+    groups: Sequence[str],
+    sections: Sequence[str],
+    kinds: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Each row's label probabilities beside those of its neighbours, section and document.
 
     Rows of one group (document) must come in reading order. A paragraph's theme often shows
     in the paragraphs around it ("the same concerns apply to ammunition"); these features let
-    a second-stage model read that. Missing neighbours take the document's mean.
+    a second-stage model read that. Missing neighbours take the document's mean. The kind of
+    each unit (paragraph, list item, heading) is added as +1/-1 columns: a list item under a
+    recommending lead-in is read differently from a paragraph beside one.
     """
     count, width = probabilities.shape
     features = np.zeros((count, width * 5))
@@ -106,7 +113,11 @@ def neighbour_features(
                     probabilities[section].mean(axis=0),
                 ]
             )
-    return _logit(features)
+    logits = _logit(features)
+    if kinds is None:
+        return logits
+    marks = np.array([[kind == k for k in KINDS] for kind in kinds], dtype=float) * 2 - 1
+    return np.hstack([logits, marks])
 
 
 def in_review_band(p: float, spec: ModelSpec) -> bool:
@@ -197,6 +208,7 @@ class ThemeModel:
         *,
         groups: Sequence[str] | None = None,
         sections: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per-label and priority probabilities for vectorised inputs.
 
@@ -209,7 +221,12 @@ class ThemeModel:
         themes, priority = calibrated[:, :-1], calibrated[:, -1]
         if groups is not None and self.uses_neighbours:
             both = np.column_stack([themes, priority])
-            stacked = neighbour_features(both, groups, sections or [""] * len(groups))
+            stacked = neighbour_features(
+                both,
+                groups,
+                sections or [""] * len(groups),
+                (kinds or ["paragraph"] * len(groups)) if self.spec.neighbour_kinds else None,
+            )
             both = np.column_stack(
                 [head.predict_proba(stacked)[:, 1] for head in self.parts["neighbours"]]
             )
@@ -244,7 +261,9 @@ class ThemeModel:
         features = self.parts["vectorizer"].transform(
             self.inputs(texts, kinds=kinds, lead_ins=lead_ins, headings=headings)
         )
-        themes, priority = self.probabilities(features, groups=groups, sections=headings)
+        themes, priority = self.probabilities(
+            features, groups=groups, sections=headings, kinds=kinds
+        )
         thresholds = self.thresholds_for(groups)
         predictions = []
         for row in range(len(texts)):

@@ -25,7 +25,7 @@ from pipeline.classify.model import (
     neighbour_features,
 )
 
-ARCH = "tfidf_logreg_platt_neighbours.v1"
+ARCH = "tfidf_logreg_platt_neighbours.v2"
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.86, 0.01), 2)
 
 
@@ -205,7 +205,9 @@ def train_model(
     base_priority_threshold = priority_threshold
     if config.use_neighbours:
         groups = [r.source for r in records]
-        features = neighbour_features(oof, groups, [r.heading for r in records])
+        features = neighbour_features(
+            oof, groups, [r.heading for r in records], [r.kind for r in records]
+        )
         stacked = neighbour_out_of_fold(features, targets, groups, config)
         thresholds = tune_thresholds(y_labels, stacked[:, :-1], labels, config.precision_floor)
         priority_threshold = tune_threshold(
@@ -221,6 +223,7 @@ def train_model(
         priority_threshold=priority_threshold,
         base_thresholds=base_thresholds,
         base_priority_threshold=base_priority_threshold,
+        neighbour_kinds=True,
         use_context=config.use_context,
         cues=cue_terms,
         seed=config.seed,
