@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.discover import discover
+from pipeline.discover import discover, sniff_kind
 from pipeline.errors import ExtractionError
 from pipeline.extract import ExtractOptions, extract_document
 from pipeline.language import tag_languages
@@ -98,8 +98,6 @@ def ingest_bytes(
 def _ingest_attachment(
     parent: Document, filename: str, data: bytes, options, result: IngestResult, depth: int
 ) -> None:
-    from pipeline.discover import sniff_kind
-
     name = f"{parent.source_file}/{Path(filename).name or 'attachment'}"
     if depth >= MAX_ATTACHMENT_DEPTH:
         result.errors.append(
@@ -189,7 +187,6 @@ def ingest_folder(
 
     detect_language("Warm the language models once here, before the workers are forked.")
     warm_up_extractors()
-    gc.freeze()
     options = extract_options(settings)
     sources: list[SourceFile] = []
     for found in discover(root, max_file_bytes=settings.max_file_bytes):
@@ -200,24 +197,30 @@ def ingest_folder(
             yield result
         else:
             sources.append(found)
-    outcomes = run_sandboxed(
-        sources,
-        lambda source: _ingest_and_classify(source, options, classify),
-        workers=settings.worker_count,
-        timeout_s=settings.file_timeout_s,
-        memory_mb=settings.file_memory_mb,
-    )
-    for source, outcome in outcomes:
-        if isinstance(outcome, SandboxFailure):
-            outcome = IngestResult(
-                source.relative_path,
-                errors=[
-                    FileError(source.relative_path, outcome.reason, outcome.detail, source.doc_id)
-                ],
-            )
-        if on_result:
-            on_result(outcome)
-        yield outcome
+    gc.freeze()  # children then share the parent's heap instead of copying it on their first GC
+    try:
+        outcomes = run_sandboxed(
+            sources,
+            lambda source: _ingest_and_classify(source, options, classify),
+            workers=settings.worker_count,
+            timeout_s=settings.file_timeout_s,
+            memory_mb=settings.file_memory_mb,
+        )
+        for source, outcome in outcomes:
+            if isinstance(outcome, SandboxFailure):
+                outcome = IngestResult(
+                    source.relative_path,
+                    errors=[
+                        FileError(
+                            source.relative_path, outcome.reason, outcome.detail, source.doc_id
+                        )
+                    ],
+                )
+            if on_result:
+                on_result(outcome)
+            yield outcome
+    finally:
+        gc.unfreeze()
 
 
 def paragraph_row(paragraph: Paragraph) -> dict[str, object]:
