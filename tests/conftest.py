@@ -68,15 +68,18 @@ def small_corpora(tmp_path_factory) -> dict[str, Path]:
     }
 
 
-def build_small(out: Path, corpus: Path) -> dict:
-    """A model in seconds: 3 folds, no context ablation."""
+def build_small(out: Path, corpus: Path, **config) -> dict:
+    """A model in seconds: 3 folds, no context ablation; `config` overrides TrainConfig."""
     from pipeline.classify.build import build_model
     from pipeline.classify.train import TrainConfig
 
     _, metrics = build_model(
-        out, corpus=[corpus], config=TrainConfig(folds=3), measure_context=False
+        out, corpus=[corpus], config=TrainConfig(folds=3, **config), measure_context=False
     )
     return metrics
+
+
+WEAK = {"use_context": False, "use_neighbours": False, "use_cues": False}
 
 
 @pytest.fixture(scope="session")

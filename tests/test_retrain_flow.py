@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.classify.store import set_default
-from tests.conftest import build_small
+from tests.conftest import WEAK, build_small
 
 pytestmark = pytest.mark.slow
 
 
-def retrain(corpus: Path, models: Path, name: str) -> dict:
+def retrain(corpus: Path, models: Path, name: str, tolerance: float = 0.005) -> dict:
     from flows.retrain import retrain_flow
 
     return retrain_flow(
@@ -24,6 +24,7 @@ def retrain(corpus: Path, models: Path, name: str) -> dict:
         name=name,
         folds=3,
         measure_context=False,
+        tolerance=tolerance,
     )
 
 
@@ -33,10 +34,13 @@ def default_of(models: Path) -> str:
 
 def test_a_better_challenger_is_promoted(prefect_harness, small_corpora, tmp_path):
     models = tmp_path / "models"
-    build_small(models / "weak", small_corpora["weak"])
+    # A deliberately weak champion: 57 training records, the text alone.
+    build_small(models / "weak", small_corpora["weak"], **WEAK)
     set_default(models / "weak")
 
-    summary = retrain(small_corpora["good"], models, "challenger")
+    # On 63 held-out records, priority F1 moves by a few points between any two small models
+    # (the weak one scores 0.79 against 0.77); the themes decide here, far apart (0.03 vs 0.58).
+    summary = retrain(small_corpora["good"], models, "challenger", tolerance=0.05)
 
     assert summary["promoted"] and summary["champion"] == "weak"
     assert not summary["reevaluated"]  # same held-out documents: the stored figures apply
