@@ -181,3 +181,18 @@ def test_trie_pattern_matches_exactly_the_words_given():
         "gun",
         "gang",
     ]
+
+
+def test_text_alone_is_judged_by_the_text_stage_thresholds(model):
+    """Without document context (`untoc classify` on a flat file) the neighbour stage does not
+    run, so the text stage's own thresholds apply, for priority as for themes."""
+    from dataclasses import replace
+
+    from pipeline.classify.model import ThemeModel
+
+    strict = ThemeModel(model.parts, replace(model.spec, base_priority_threshold=0.999))
+    text = ["We urge States to fund shelters for victims of trafficking."]
+    alone = strict.predict(text)[0]
+    in_document = strict.predict(text, groups=["d"])[0]
+    assert not alone.is_priority
+    assert in_document.is_priority == (in_document.p_priority >= model.spec.priority_threshold)

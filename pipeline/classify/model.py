@@ -8,7 +8,7 @@ band, and evidence (the words that pushed each assigned label).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -265,11 +265,14 @@ class ThemeModel:
             features, groups=groups, sections=headings, kinds=kinds
         )
         thresholds = self.thresholds_for(groups)
+        cut = self.priority_threshold_for(groups)
         predictions = []
         for row in range(len(texts)):
-            base = decide(themes[row], priority[row], self.spec, thresholds=thresholds)
-            evidence = self._evidence(features[row], base) if with_evidence else ()
-            predictions.append(decide(themes[row], priority[row], self.spec, evidence, thresholds))
+            prediction = decide(themes[row], priority[row], self.spec, (), thresholds, cut)
+            if with_evidence:
+                evidence = tuple(self._evidence(features[row], prediction))
+                prediction = replace(prediction, evidence=evidence)
+            predictions.append(prediction)
         return predictions
 
     def classify(self, paragraphs: Sequence[Paragraph]) -> list[ClassifiedParagraph]:
