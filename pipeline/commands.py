@@ -6,14 +6,14 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.export import ERROR_COLUMNS, remove_stale_temporaries, write_csv
+from pipeline.export import remove_stale_temporaries, write_csv
 from pipeline.run import (
     PARAGRAPH_COLUMNS_EXTRACT,
     IngestResult,
-    error_row,
     ingest_folder,
     paragraph_row,
     sort_key,
+    write_errors,
 )
 from pipeline.settings import Settings
 from pipeline.taxonomy import PROJECT_ROOT
@@ -53,9 +53,8 @@ def run_extract(input_path: Path, out: Path, settings: Settings) -> dict[str, in
         documents += len(result.documents)
     remove_stale_temporaries(out)
     paragraphs.sort(key=sort_key)
-    errors.sort(key=lambda e: (e.source_file, str(e.reason)))
     write_csv(out / "paragraphs.csv", PARAGRAPH_COLUMNS_EXTRACT, map(paragraph_row, paragraphs))
-    write_csv(out / "errors.csv", ERROR_COLUMNS, map(error_row, errors))
+    write_errors(out, errors)
     return {"documents": documents, "paragraphs": len(paragraphs), "errors": len(errors)}
 
 

@@ -8,6 +8,7 @@ document at a time, so memory stays flat however large the inbox.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -363,8 +364,6 @@ def run_pipeline(
         classified.extend(result.classified)
         errors.extend(result.errors)
         documents.extend(result.documents)
-    classified.sort(key=lambda item: sort_key(item.paragraph))
-    errors.sort(key=lambda e: (e.source_file, str(e.reason)))
     documents.sort(key=lambda d: d.source_file)
 
     themes = load_taxonomy().theme_ids
@@ -406,7 +405,4 @@ def run_pipeline(
 
 
 def _count(values) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return dict(sorted(counts.items()))
+    return dict(sorted(Counter(values).items()))

@@ -21,20 +21,14 @@ from pipeline.feedback import (
     write_reviewed,
 )
 from pipeline.records import Prediction
+from pipeline.run import PARAGRAPH_COLUMNS_EXTRACT
 from pipeline.taxonomy import load_taxonomy
 from pipeline.workbook import REVIEW_SHEET, write_priorities_xlsx
 
 LABELS = load_taxonomy().labels
 DOC = "0123456789abcdef" * 4
 COLUMNS = [
-    "doc_id",
-    "source_file",
-    "page",
-    "para_index",
-    "kind",
-    "lead_in",
-    "lang",
-    "text",
+    *PARAGRAPH_COLUMNS_EXTRACT,
     *prediction_columns(LABELS),
     "reviewed_themes",
     "reviewed_priority",

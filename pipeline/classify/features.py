@@ -114,6 +114,18 @@ def model_inputs(
     return rows
 
 
+def word_tfidf(*, max_features: int) -> TfidfVectorizer:
+    """Word 1-2-grams, accents folded, each seen in two texts at least."""
+    return TfidfVectorizer(
+        ngram_range=(1, 2),
+        min_df=2,
+        sublinear_tf=True,
+        max_features=max_features,
+        strip_accents="unicode",
+        dtype=np.float32,
+    )
+
+
 def build_vectorizer(
     *,
     context_weight: float = 0.5,
@@ -123,30 +135,8 @@ def build_vectorizer(
 ) -> ColumnTransformer:
     """Word 1-2-grams and (optionally) character 3-5-grams of the text; words of the context."""
     transformers = [
-        (
-            "w",
-            TfidfVectorizer(
-                ngram_range=(1, 2),
-                min_df=2,
-                sublinear_tf=True,
-                max_features=80_000,
-                strip_accents="unicode",
-                dtype=np.float32,
-            ),
-            0,
-        ),
-        (
-            "x",
-            TfidfVectorizer(
-                ngram_range=(1, 2),
-                min_df=2,
-                sublinear_tf=True,
-                max_features=20_000,
-                strip_accents="unicode",
-                dtype=np.float32,
-            ),
-            1,
-        ),
+        ("w", word_tfidf(max_features=80_000), 0),
+        ("x", word_tfidf(max_features=20_000), 1),
     ]
     transformers.append(
         (
