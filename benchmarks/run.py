@@ -85,16 +85,19 @@ def _memory_total_mb() -> int:
 
 
 class PeakMemory:
-    """Samples the RSS of this process plus all its children every few milliseconds.
+    """Samples the memory of this process plus all its children every few milliseconds.
 
-    Forked children share pages with the parent, so the sum is an upper bound on what the
-    run really holds; `getrusage` gives each process's own peak alongside.
+    Forked children share pages with the parent, so the sum of RSS is an upper bound on what
+    the run really holds; the sum of PSS (each shared page divided among the processes that
+    share it, from /proc/PID/smaps_rollup) is what the machine really spends. `getrusage`
+    gives each process's own peak alongside.
     """
 
     def __init__(self, interval_s: float = 0.02) -> None:
         self.interval_s = interval_s
         self.peak_total = 0
         self.peak_child = 0
+        self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -111,13 +114,16 @@ class PeakMemory:
 
         me = psutil.Process()
         while not self._stop.is_set():
-            total = me.memory_info().rss
+            full = me.memory_full_info()
+            total, pss = full.rss, full.pss
             for child in me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    rss = child.memory_info().rss
-                    total += rss
-                    self.peak_child = max(self.peak_child, rss)
+                    child_full = child.memory_full_info()
+                    total += child_full.rss
+                    pss += child_full.pss
+                    self.peak_child = max(self.peak_child, child_full.rss)
             self.peak_total = max(self.peak_total, total)
+            self.peak_pss = max(self.peak_pss, pss)
             self._stop.wait(self.interval_s)
 
 
@@ -248,7 +254,7 @@ def bench_end_to_end(inbox: Path, size: int, model, repeat: int) -> dict[str, ob
     pages = sum(p.pages for p in plan(size))
     runs = {}
     for workers in (1, 2):
-        times, peaks, children, documents = [], [], [], 0
+        times, peaks, children, proportional, documents = [], [], [], [], 0
         for _ in range(repeat):
             with tempfile.TemporaryDirectory() as out, PeakMemory() as memory:
                 seconds, summary = timed(
@@ -259,6 +265,7 @@ def bench_end_to_end(inbox: Path, size: int, model, repeat: int) -> dict[str, ob
             times.append(seconds)
             peaks.append(memory.peak_total)
             children.append(memory.peak_child)
+            proportional.append(memory.peak_pss)
             documents = summary["documents"]
         seconds = statistics.median(times)
         runs[f"workers_{workers}"] = {
@@ -271,6 +278,7 @@ def bench_end_to_end(inbox: Path, size: int, model, repeat: int) -> dict[str, ob
             "pages_per_s": rate(pages, seconds),
             "peak_rss_parent_plus_children_mb": mb(statistics.median(peaks)),
             "peak_rss_one_child_mb": mb(statistics.median(children)),
+            "peak_pss_parent_plus_children_mb": mb(statistics.median(proportional)),
         }
     one, two = runs["workers_1"]["seconds"], runs["workers_2"]["seconds"]
     runs["speedup_2_over_1"] = round(one / two, 2) if two else None
@@ -426,6 +434,13 @@ def table_rows(results: dict) -> list[tuple[str, str, str]]:
             (
                 f"peak RSS {key.replace('_', '=')} (parent+children)",
                 f"{run['peak_rss_parent_plus_children_mb']:,.0f}",
+                "MB",
+            )
+        )
+        rows.append(
+            (
+                f"peak PSS {key.replace('_', '=')} (parent+children)",
+                f"{run['peak_pss_parent_plus_children_mb']:,.0f}",
                 "MB",
             )
         )

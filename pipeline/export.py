@@ -66,17 +66,30 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+def write_csv_rows(handle, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
+    """The BOM, the header and the neutralised rows, written to an open text handle."""
+    handle.write("\ufeff")
+    writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([neutralise_cell(row.get(column)) for column in columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    write_csv_rows(buffer, columns, rows)
+    return buffer.getvalue().encode("utf-8")
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
-    write_bytes_atomic(path, csv_bytes(columns, rows))
+    """Streamed to the temporary file row by row: a night's paragraphs are never held twice."""
+    with (
+        atomic_path(path) as temporary,
+        temporary.open("w", encoding="utf-8", newline="") as handle,
+    ):
+        write_csv_rows(handle, columns, rows)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def write_json(path: Path, data: object) -> None:

@@ -175,35 +175,74 @@ def similarity_matrix(texts: Sequence[str]) -> np.ndarray:
     return np.asarray((vectors @ vectors.T).todense())
 
 
+@dataclass(frozen=True)
+class TextVectors:
+    """Unit vectors of the distinct normalised texts, and each text's row among them.
+
+    Without IDF a text's vector depends on that text alone, so one night's candidates of every
+    theme are vectorised together, and a text repeated across submissions is compared once.
+    """
+
+    vectors: sparse.csr_matrix
+    row_of: Mapping[str, int]
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> TextVectors:
+        distinct = list(dict.fromkeys(texts))
+        return cls(text_vectors(distinct), {text: row for row, text in enumerate(distinct)})
+
+    def rows(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([self.row_of[text] for text in texts], dtype=np.intp)
+
+
 def group_rows(
-    similarities: np.ndarray, *, min_similarity: float = MIN_SIMILARITY
+    vectors: sparse.csr_matrix,
+    rows: np.ndarray,
+    *,
+    min_similarity: float = MIN_SIMILARITY,
+    block: int = 256,
 ) -> list[list[int]]:
-    """Greedy group-average grouping of rows taken in their order: each row joins the group with
-    the highest mean similarity to its members, if at least `min_similarity`, else starts one.
+    """Greedy group-average grouping of the texts at `rows` of `vectors`, taken in their order:
+    each joins the group with the highest mean similarity to its members, if at least
+    `min_similarity`, else starts one.
 
     The mean, not the cosine with the group's centroid: a large group's centroid drifts toward
     the words every paragraph of the theme uses ("victims", "trafficking") and then pulls in
     any text that mentions them, while the mean stays on the scale of the pairwise table the
-    threshold was set on.
+    threshold was set on. Similarities are computed a block of texts at a time against the
+    distinct texts, so memory grows with the number of candidates, not with its square.
     """
+    count = len(rows)
+    group_of = np.empty(count, dtype=np.intp)
+    sizes = np.zeros(count, dtype=np.float64)
     groups: list[list[int]] = []
-    for row in range(similarities.shape[0]):
-        best, best_similarity = -1, -np.inf
-        for number, members in enumerate(groups):
-            value = float(similarities[row, members].mean())
-            if round(value, TIE_DIGITS) > round(best_similarity, TIE_DIGITS):
-                best, best_similarity = number, value
-        if best >= 0 and best_similarity >= min_similarity:
-            groups[best].append(row)
-        else:
-            groups.append([row])
+    for start in range(0, count, block):
+        stop = min(count, start + block)
+        similarities = (vectors[rows[start:stop]] @ vectors.T).toarray()
+        for position in range(start, stop):
+            if groups:
+                to_earlier = similarities[position - start, rows[:position]]
+                sums = np.bincount(group_of[:position], weights=to_earlier, minlength=len(groups))
+                means = sums / sizes[: len(groups)]
+                best = int(np.argmax(np.round(means, TIE_DIGITS)))
+                if means[best] >= min_similarity:
+                    groups[best].append(position)
+                    group_of[position] = best
+                    sizes[best] += 1
+                    continue
+            group_of[position] = len(groups)
+            sizes[len(groups)] = 1
+            groups.append([position])
     return groups
 
 
-def representative(members: Sequence[int], similarities: np.ndarray, scores) -> int:
+def representative(
+    members: Sequence[int], vectors: sparse.csr_matrix, rows: np.ndarray, scores
+) -> int:
     """The member closest to the group centroid (the largest sum of similarities to the group);
     ties go to the more confident, then the earlier."""
-    closeness = similarities[np.ix_(members, members)].sum(axis=1)
+    member_vectors = vectors[rows[list(members)]]
+    closeness = member_vectors @ np.asarray(member_vectors.sum(axis=0)).ravel()
     best = min(
         range(len(members)),
         key=lambda k: (-round(float(closeness[k]), TIE_DIGITS), -round(scores[k], TIE_DIGITS), k),
@@ -260,15 +299,20 @@ def rank_theme(
     theme: str,
     metadata: Mapping[str, Mapping[str, str]] | None = None,
     min_similarity: float = MIN_SIMILARITY,
+    vectors: TextVectors | None = None,
 ) -> list[Priority]:
-    """One theme's candidates (in `Candidate.order`) -> its ranked priorities."""
+    """One theme's candidates (in `Candidate.order`) -> its ranked priorities.
+
+    `vectors` must hold every candidate's text; by default they are vectorised here."""
     if not candidates:
         return []
-    similarities = similarity_matrix([c.item.paragraph.text for c in candidates])
+    texts = [c.item.paragraph.text for c in candidates]
+    vectors = vectors or TextVectors.of(texts)
+    rows = vectors.rows(texts)
     unranked = []
-    for members in group_rows(similarities, min_similarity=min_similarity):
+    for members in group_rows(vectors.vectors, rows, min_similarity=min_similarity):
         scores = [candidates[m].score for m in members]
-        chosen = candidates[representative(members, similarities, scores)]
+        chosen = candidates[representative(members, vectors.vectors, rows, scores)]
         group = [candidates[m] for m in members]
         sources = tuple(sorted((source_of(c.item) for c in group), key=_source_key))
         unranked.append(
@@ -309,15 +353,17 @@ def rank_priorities(
     credible as its clearest statement, and a weaker paraphrase joining it never lowers it
     (support already counts how many say it).
     """
+    candidates = {
+        theme: theme_candidates(classified, theme) for theme in themes if theme != NONE_LABEL
+    }
+    vectors = TextVectors.of(
+        [c.item.paragraph.text for found in candidates.values() for c in found]
+    )
     return {
         theme: rank_theme(
-            theme_candidates(classified, theme),
-            theme=theme,
-            metadata=metadata,
-            min_similarity=min_similarity,
+            found, theme=theme, metadata=metadata, min_similarity=min_similarity, vectors=vectors
         )
-        for theme in themes
-        if theme != NONE_LABEL
+        for theme, found in candidates.items()
     }
 
 

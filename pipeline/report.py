@@ -20,6 +20,7 @@ from pipeline.export import read_csv_rows, write_text_atomic
 
 REPORT_FILE = "report.html"
 DEFAULT_BAND = (0.35, 0.75)
+HEATMAP_DOCUMENTS = 40
 UNKNOWN = "unknown"
 SVG_SALT = "untoc-report"
 CSS = """
@@ -119,6 +120,23 @@ def theme_shares(
     return documents, shares
 
 
+def busiest_documents(
+    documents: Sequence[str],
+    shares: Sequence[Sequence[float]],
+    labels: Sequence[str],
+    limit: int = HEATMAP_DOCUMENTS,
+) -> tuple[list[str], list[list[float]]]:
+    """At most `limit` documents, those with the largest share of themed paragraphs (then by
+    name), in name order: a heatmap of a thousand rows is unreadable and slow to draw."""
+    if len(documents) <= limit:
+        return list(documents), [list(row) for row in shares]
+    themed = [k for k, label in enumerate(labels) if label != "none"]
+    weight = {doc: -sum(row[k] for k in themed) for doc, row in zip(documents, shares, strict=True)}
+    kept = set(sorted(documents, key=lambda doc: (weight[doc], doc))[:limit])
+    pairs = [(doc, list(row)) for doc, row in zip(documents, shares, strict=True) if doc in kept]
+    return [doc for doc, _ in pairs], [row for _, row in pairs]
+
+
 def review_band(spec: Mapping[str, object]) -> tuple[float, float]:
     low, high = DEFAULT_BAND
     return float(spec.get("review_low", low)), float(spec.get("review_high", high))
@@ -176,7 +194,9 @@ def bar_chart(counts: Mapping[str, int], *, title: str, xlabel: str) -> str:
     return svg_of(fig)
 
 
-def heatmap_chart(documents: Sequence[str], labels: Sequence[str], shares) -> str:
+def heatmap_chart(
+    documents: Sequence[str], labels: Sequence[str], shares, *, title: str = "Themes by document"
+) -> str:
     fig, ax = _figure(8, 0.35 * max(len(documents), 4) + 2)
     if documents:
         image = ax.imshow(shares, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0)
@@ -185,7 +205,7 @@ def heatmap_chart(documents: Sequence[str], labels: Sequence[str], shares) -> st
         fig.colorbar(image, ax=ax, label="share of paragraphs")
     else:
         _no_data(ax)
-    ax.set_title("Themes by document")
+    ax.set_title(title)
     fig.tight_layout()
     return svg_of(fig)
 
@@ -314,7 +334,11 @@ def render_report(
 ) -> str:
     """The whole page as a string; pure, so tests can render without touching disk."""
     band = review_band(spec)
-    documents, shares = theme_shares(paragraphs, labels)
+    all_documents, all_shares = theme_shares(paragraphs, labels)
+    documents, shares = busiest_documents(all_documents, all_shares, labels)
+    heatmap_title = "Themes by document"
+    if len(documents) < len(all_documents):
+        heatmap_title += f" ({len(documents)} of {len(all_documents)}, the most themed)"
     confidences = [to_float(p.get("confidence", "")) for p in paragraphs]
     charts = {
         "Paragraphs per theme": bar_chart(
@@ -325,7 +349,7 @@ def render_report(
             title="Priorities per stakeholder type",
             xlabel="priorities",
         ),
-        "Themes by document": heatmap_chart(documents, labels, shares),
+        "Themes by document": heatmap_chart(documents, labels, shares, title=heatmap_title),
         "Confidence": confidence_histogram(confidences, band),
     }
     chart_html = "".join(

@@ -64,3 +64,9 @@ def test_any_text_survives_the_csv_writer(texts):
         e.replace("\r\n", "\n").replace("\r", "\n") for e in expected
     ]
     assert not any(r.startswith(("=", "+", "-", "@")) for r in rows)
+
+
+def test_the_streamed_file_holds_exactly_the_bytes_of_the_in_memory_table(tmp_path):
+    rows = [{"text": "=1+1", "n": 3}, {"text": "Protección\r\nde víctimas", "n": None}]
+    write_csv(tmp_path / "out.csv", ["text", "n"], iter(rows))
+    assert (tmp_path / "out.csv").read_bytes() == csv_bytes(["text", "n"], rows)

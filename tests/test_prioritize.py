@@ -13,7 +13,9 @@ from pipeline.export import read_csv_rows, write_csv, write_json
 from pipeline.prioritize import (
     MIN_SIMILARITY,
     PRIORITY_COLUMNS,
+    TextVectors,
     breakdown_by_stakeholder,
+    group_rows,
     metadata_for,
     normalise_stakeholder,
     priorities_json,
@@ -512,3 +514,21 @@ def test_the_sample_submissions_list_loads():
         "academia",
         "private_sector",
     }
+
+
+def test_grouping_does_not_depend_on_how_many_texts_are_compared_at_once():
+    texts = [t for pair in PARAPHRASES + DIFFERENT_ASKS for t in pair]
+    vectors = TextVectors.of(texts)
+    rows = vectors.rows(texts)
+    whole = group_rows(vectors.vectors, rows)
+    assert len(whole) < len(set(texts))
+    for block in (1, 3, 7):
+        assert group_rows(vectors.vectors, rows, block=block) == whole
+
+
+def test_a_text_repeated_across_submissions_is_vectorised_once():
+    texts = ["Mark every firearm.", "Trace seized guns.", "Mark every firearm."]
+    vectors = TextVectors.of(texts)
+    assert vectors.vectors.shape[0] == 2
+    assert list(vectors.rows(texts)) == [0, 1, 0]
+    assert [len(g) for g in group_rows(vectors.vectors, vectors.rows(texts))] == [2, 1]

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.export import ERROR_COLUMNS, read_csv_rows, write_csv, write_json
 from pipeline.prioritize import PRIORITY_COLUMNS
-from pipeline.report import write_report
+from pipeline.report import busiest_documents, write_report
 from pipeline.taxonomy import PROJECT_ROOT
 
 LABELS = (
@@ -188,3 +188,16 @@ def test_report_of_a_real_run_on_sample_files(tmp_path: Path) -> None:
 
     assert_self_contained(page, out)
     assert "broken.pdf" in page
+
+
+def test_the_heatmap_keeps_the_most_themed_documents_in_name_order() -> None:
+    labels = ["firearms", "none"]
+    documents = [f"doc{n:04d}.pdf" for n in range(100)]
+    shares = [[(n % 10) / 10, 1 - (n % 10) / 10] for n in range(100)]
+    kept, kept_shares = busiest_documents(documents, shares, labels, limit=12)
+    assert len(kept) == 12
+    assert kept == sorted(kept)
+    most = {f"doc{n:04d}.pdf" for n in range(9, 100, 10)}
+    assert set(kept) == most | {"doc0008.pdf", "doc0018.pdf"}
+    assert [row[0] for doc, row in zip(kept, kept_shares, strict=True) if doc in most] == [0.9] * 10
+    assert busiest_documents(documents[:5], shares[:5], labels, limit=12)[0] == documents[:5]

@@ -101,7 +101,7 @@ def test_theme_sheets_are_laid_out_for_reading(workbook_path):
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == f"A1:H{len(DANGEROUS) + 1}"
     assert sheet["C2"].alignment.wrap_text
-    assert sheet.column_dimensions["C"].width == 80
+    assert 80 <= sheet.column_dimensions["C"].width < 81  # Excel shows 80; the file adds padding
     assert [sheet["B2"].value, sheet["D2"].value, sheet["E2"].value] == [1, 0.8123, 2]
     assert sheet["F2"].value == "a.pdf p.3"
 
