@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pdf_factory
 import pytest
 
 import flows  # noqa: F401  (Prefect's environment, before Prefect is imported)
@@ -182,3 +188,57 @@ def _entries(out: Path):
         return entries(connection)
     finally:
         connection.close()
+
+
+def nightly_process(inbox: Path, out: Path, prefect_home: Path) -> subprocess.Popen:
+    """`untoc nightly` as the scheduler starts it: its own process group and Prefect backend."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(prefect_home)
+    command = [sys.executable, "-m", "pipeline", "nightly", "--inbox", str(inbox)]
+    return subprocess.Popen(
+        [*command, "--out", str(out), *(["--model", MODEL] if MODEL else [])],
+        cwd=PROJECT_ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def recorded_files(out: Path) -> list[str]:
+    """What the ledger holds, read without taking the run's lock; [] before it exists."""
+    try:
+        connection = sqlite3.connect(f"file:{out / 'ledger.sqlite'}?mode=ro", uri=True)
+        try:
+            return [row[0] for row in connection.execute("SELECT source_file FROM documents")]
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return []
+
+
+def test_a_nightly_process_killed_with_sigkill_resumes_without_loss_or_duplicates(inbox, tmp_path):
+    """The whole process group (flow, its temporary API server, the parser children) is
+    killed the moment the first batch is in the ledger, while the next batch is in flight."""
+    for number in range(10):
+        (inbox / f"report_{number:02d}.pdf").write_bytes(pdf_factory.long_report(12 + number))
+    names = sample_names(inbox)
+    out, home = tmp_path / "out", tmp_path / "prefect-home"
+    process = nightly_process(inbox, out, home)
+    deadline = time.monotonic() + 240
+    while process.poll() is None and time.monotonic() < deadline and not recorded_files(out):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL, "the night finished before it could be killed"
+    before = recorded_files(out)
+    assert 0 < len(before) < len(names)
+
+    rerun = nightly_process(inbox, out, home)
+    stdout, stderr = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    assert stdout.decode().startswith(f"{len(names) - len(before)} files processed")
+    after = recorded_files(out)
+    assert sorted(after) == sorted(names)
+    assert set(before) <= set(after)
+    assert_latest_complete(out, names)
