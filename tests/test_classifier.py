@@ -151,6 +151,22 @@ def test_neighbour_features_use_the_document_mean_at_the_edges():
     assert np.allclose(features[2, :2], features[2, 2:4])
 
 
+def test_a_heading_reads_the_section_it_announces_when_texts_are_given():
+    import numpy as np
+
+    p = np.array([[0.5, 0.5], [0.1, 0.9], [0.9, 0.1], [0.8, 0.2]])
+    groups = ["d"] * 4
+    texts = ["Intro", "Arms", "Marking of guns.", "Tracing requests."]
+    sections = ["", "", "Arms", "Arms"]
+    kinds = ["paragraph", "heading", "paragraph", "paragraph"]
+    plain = neighbour_features(p, groups, sections, kinds)
+    announced = neighbour_features(p, groups, sections, kinds, texts)
+    mean = p[[2, 3]].mean(axis=0)
+    assert np.allclose(announced[1, 8:10], np.log(mean / (1 - mean)))
+    assert not np.allclose(plain[1, 8:10], announced[1, 8:10])
+    assert np.allclose(np.delete(plain, 1, axis=0), np.delete(announced, 1, axis=0))
+
+
 @pytest.mark.parametrize(
     ("text", "themes"),
     [

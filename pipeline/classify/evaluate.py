@@ -114,6 +114,7 @@ def evaluate_model(
         groups=groups,
         sections=[r.heading for r in records],
         kinds=[r.kind for r in records],
+        texts=[r.text for r in records],
     )
     return score_predictions(
         records,

@@ -32,6 +32,7 @@ class ModelSpec:
     base_thresholds: dict[str, float] = field(default_factory=dict)
     base_priority_threshold: float | None = None
     neighbour_kinds: bool = False
+    heading_sections: bool = False
     review_low: float = 0.35
     review_high: float = 0.75
     use_context: bool = True
@@ -79,6 +80,7 @@ def neighbour_features(
     groups: Sequence[str],
     sections: Sequence[str],
     kinds: Sequence[str] | None = None,
+    texts: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Each row's label probabilities beside those of its neighbours, section and document.
 
@@ -86,7 +88,9 @@ def neighbour_features(
     in the paragraphs around it ("the same concerns apply to ammunition"); these features let
     a second-stage model read that. Missing neighbours take the document's mean. The kind of
     each unit (paragraph, list item, heading) is added as +1/-1 columns: a list item under a
-    recommending lead-in is read differently from a paragraph beside one.
+    recommending lead-in is read differently from a paragraph beside one. With `texts` (and
+    `kinds`), a heading's section features are those of the section it announces (the rows
+    whose heading is its text), since a heading is about what follows it.
     """
     count, width = probabilities.shape
     features = np.zeros((count, width * 5))
@@ -104,6 +108,8 @@ def neighbour_features(
                 probabilities[rows[position + 1]] if position + 1 < len(rows) else document_mean
             )
             section = by_section[sections[row]] if sections[row] else rows
+            if texts is not None and kinds is not None and kinds[row] == "heading":
+                section = by_section.get(texts[row]) or section
             features[row] = np.concatenate(
                 [
                     probabilities[row],
@@ -209,6 +215,7 @@ class ThemeModel:
         groups: Sequence[str] | None = None,
         sections: Sequence[str] | None = None,
         kinds: Sequence[str] | None = None,
+        texts: Sequence[str] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per-label and priority probabilities for vectorised inputs.
 
@@ -226,6 +233,7 @@ class ThemeModel:
                 groups,
                 sections or [""] * len(groups),
                 (kinds or ["paragraph"] * len(groups)) if self.spec.neighbour_kinds else None,
+                texts if self.spec.heading_sections else None,
             )
             both = np.column_stack(
                 [head.predict_proba(stacked)[:, 1] for head in self.parts["neighbours"]]
@@ -262,7 +270,7 @@ class ThemeModel:
             self.inputs(texts, kinds=kinds, lead_ins=lead_ins, headings=headings)
         )
         themes, priority = self.probabilities(
-            features, groups=groups, sections=headings, kinds=kinds
+            features, groups=groups, sections=headings, kinds=kinds, texts=texts
         )
         thresholds = self.thresholds_for(groups)
         cut = self.priority_threshold_for(groups)

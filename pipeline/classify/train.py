@@ -25,7 +25,7 @@ from pipeline.classify.model import (
     neighbour_features,
 )
 
-ARCH = "tfidf_logreg_platt_neighbours.v2"
+ARCH = "tfidf_logreg_platt_neighbours.v3"
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.86, 0.01), 2)
 
 
@@ -40,6 +40,7 @@ class TrainConfig:
     folds: int = 5
     use_neighbours: bool = True
     use_cues: bool = True
+    heading_sections: bool = True
 
 
 def label_matrix(records: Sequence[LabelledText], labels: Sequence[str]) -> np.ndarray:
@@ -206,7 +207,11 @@ def train_model(
     if config.use_neighbours:
         groups = [r.source for r in records]
         features = neighbour_features(
-            oof, groups, [r.heading for r in records], [r.kind for r in records]
+            oof,
+            groups,
+            [r.heading for r in records],
+            [r.kind for r in records],
+            [r.text for r in records] if config.heading_sections else None,
         )
         stacked = neighbour_out_of_fold(features, targets, groups, config)
         thresholds = tune_thresholds(y_labels, stacked[:, :-1], labels, config.precision_floor)
@@ -224,6 +229,7 @@ def train_model(
         base_thresholds=base_thresholds,
         base_priority_threshold=base_priority_threshold,
         neighbour_kinds=True,
+        heading_sections=config.heading_sections,
         use_context=config.use_context,
         cues=cue_terms,
         seed=config.seed,
