@@ -189,6 +189,7 @@ class ThemeModel:
             [readable_feature(name) for name in parts["vectorizer"].get_feature_names_out()],
             dtype=object,
         )
+        self._readable = self._names != ""
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -304,14 +305,12 @@ class ThemeModel:
             wanted.append("priority")
         index = {label: k for k, label in enumerate((*self.spec.labels, "priority"))}
         evidence = []
+        readable = self._readable[row.indices]
         for label in wanted:
             contributions = row.data * weights[index[label], row.indices]
-            order = np.argsort(-contributions)
-            terms = [
-                names[row.indices[j]]
-                for j in order
-                if contributions[j] > 0 and names[row.indices[j]]
-            ][:EVIDENCE_TERMS]
+            candidates = np.flatnonzero((contributions > 0) & readable)
+            best = candidates[np.argsort(-contributions[candidates], kind="stable")]
+            terms = [names[row.indices[j]] for j in best[:EVIDENCE_TERMS]]
             if terms:
                 evidence.append(f"{label}: {', '.join(terms)}")
         return evidence
