@@ -42,6 +42,14 @@ ENGINE_OUTCOMES = {
     ("pdfplumber", "broken_xref.pdf"): "corrupt",
 }
 KNOWN_BUGS: dict[tuple[str, str], str] = {}
+# Other outcomes an engine may give for a file, and why.
+ENGINE_ALLOWED = {
+    # When pdfminer runs out of the address space mid-parse, it usually raises MemoryError or
+    # aborts (too_large), but on a loaded machine it once died otherwise (1 run in about 10):
+    # the sandbox cannot tell that death from a crash, so it reports `corrupt`. Either way the
+    # file gives one error row and the run goes on.
+    ("pdfplumber", "huge_page.pdf"): ("corrupt",),
+}
 
 
 @contextlib.contextmanager
@@ -124,7 +132,8 @@ def test_each_file_gives_exactly_its_own_outcome(extracted, case, request):
             assert neutralise_cell(wanted) in texts
     else:
         assert name not in paragraphs
-        assert errors.get(name) in ([expected], *([a] for a in case.allowed))
+        allowed = (*case.allowed, *ENGINE_ALLOWED.get((engine, case.name), ()))
+        assert errors.get(name) in ([expected], *([a] for a in allowed))
 
 
 def test_the_link_out_of_the_folder_is_reported_not_followed(extracted):
