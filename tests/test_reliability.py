@@ -44,11 +44,11 @@ ENGINE_OUTCOMES = {
 KNOWN_BUGS: dict[tuple[str, str], str] = {}
 # Other outcomes an engine may give for a file, and why.
 ENGINE_ALLOWED = {
-    # When pdfminer runs out of the address space mid-parse, it usually raises MemoryError or
-    # aborts (too_large), but on a loaded machine it once died otherwise (1 run in about 10):
-    # the sandbox cannot tell that death from a crash, so it reports `corrupt`. Either way the
-    # file gives one error row and the run goes on.
-    ("pdfplumber", "huge_page.pdf"): ("corrupt",),
+    # pdfminer needs about the 512 MB it is given for this page, so the outcome depends on the
+    # machine: usually MemoryError or an abort (too_large); on a fresh CI machine it has also
+    # read the page whole, and once died in a way the sandbox cannot tell from a crash
+    # (corrupt). Whichever, the file gives one error row or its full text, and the run goes on.
+    ("pdfplumber", "huge_page.pdf"): ("corrupt", READ),
 }
 
 
@@ -125,15 +125,15 @@ def test_each_file_gives_exactly_its_own_outcome(extracted, case, request):
         request.applymarker(pytest.mark.xfail(strict=True, reason=bug))
     name = neutralise_cell(case.name)
     expected = expected_outcome(engine, case)
-    if expected == READ:
+    allowed = (*case.allowed, *ENGINE_ALLOWED.get((engine, case.name), ()))
+    if expected == READ or (READ in allowed and name not in errors):
         assert name not in errors, errors.get(name)
         texts = "\n".join(row["text"] for row in paragraphs.get(name, []))
         for wanted in case.must_contain:
             assert neutralise_cell(wanted) in texts
     else:
         assert name not in paragraphs
-        allowed = (*case.allowed, *ENGINE_ALLOWED.get((engine, case.name), ()))
-        assert errors.get(name) in ([expected], *([a] for a in allowed))
+        assert errors.get(name) in ([expected], *([a] for a in allowed if a != READ))
 
 
 def test_the_link_out_of_the_folder_is_reported_not_followed(extracted):
