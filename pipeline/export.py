@@ -55,11 +55,18 @@ def atomic_path(path: Path):
         raise
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    with atomic_path(path) as temporary, temporary.open("wb") as handle:
-        handle.write(data)
+@contextmanager
+def atomic_file(path: Path, mode: str = "wb", **options):
+    """An open file that replaces `path`, flushed to disk, only if the block succeeds."""
+    with atomic_path(path) as temporary, temporary.open(mode, **options) as handle:
+        yield handle
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    with atomic_file(path) as handle:
+        handle.write(data)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -83,13 +90,8 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> b
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
     """Streamed to the temporary file row by row: a night's paragraphs are never held twice."""
-    with (
-        atomic_path(path) as temporary,
-        temporary.open("w", encoding="utf-8", newline="") as handle,
-    ):
+    with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
         write_csv_rows(handle, columns, rows)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def write_json(path: Path, data: object) -> None:

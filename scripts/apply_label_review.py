@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline.export import atomic_path
+from pipeline.export import write_text_atomic
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "labelled"
 
@@ -52,8 +52,7 @@ def apply_review(review: Path, corpus: Path = CORPUS) -> int:
             changed = True
             applied += 1
         if changed:
-            with atomic_path(path) as temporary:
-                temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            write_text_atomic(path, "\n".join(lines) + "\n")
     if changes:
         raise SystemExit(f"records not found: {', '.join(sorted(changes))}")
     return applied

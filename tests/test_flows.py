@@ -210,7 +210,7 @@ def recorded_files(out: Path) -> list[str]:
     try:
         connection = sqlite3.connect(f"file:{out / 'ledger.sqlite'}?mode=ro", uri=True)
         try:
-            return [row[0] for row in connection.execute("SELECT source_file FROM documents")]
+            return [entry.source_file for entry in entries(connection)]
         finally:
             connection.close()
     except sqlite3.Error:
