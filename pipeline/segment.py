@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.records import BlockKind, Document, Paragraph, TextBlock
+from pipeline.sentences import split_sentences
 
 LIST_MARKER = re.compile(
     r"""^\s*(?:
@@ -24,7 +25,6 @@ LIST_MARKER = re.compile(
 )
 SENTENCE_END = re.compile(r"[.!?:;…»”\"')\]]$")
 TERMINAL = re.compile(r"[.!?:;…]['\"”»)\]]*$")
-SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=[\"“«¿¡(]?[A-ZÁÉÍÓÚÑÀÂÇÈÊÎÔÛ0-9])")
 HAS_LETTER = re.compile(r"[^\W\d_]")
 NUMBERING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|[A-H]\.)\s+")
 HARD_WRAP_MAX = 100
@@ -159,8 +159,8 @@ def demote_lonely_numbered_items(units: list[Unit]) -> list[Unit]:
 
 
 def last_sentence(text: str) -> str:
-    sentences = SENTENCE_SPLIT.split(text.strip())
-    return sentences[-1].strip() if sentences else ""
+    sentences = split_sentences(text)
+    return sentences[-1] if sentences else ""
 
 
 def lead_in_of(paragraph: str) -> str:

@@ -2,6 +2,7 @@
 
     python scripts/grouped_cv.py                       # the default settings
     python scripts/grouped_cv.py c=4 c=16 context_weight=0.5 --folds 4 --jobs 2
+    python scripts/grouped_cv.py nb_scaling=true,c=2       # several settings in one variant
 
 Each argument `field=value` is one variant of `TrainConfig` beside the default. The training
 split is cut into folds by source document; each variant is trained on all folds but one and
@@ -27,14 +28,18 @@ from pipeline.classify.train import TrainConfig
 
 
 def parse_variant(text: str) -> dict[str, object]:
-    name, _, raw = text.partition("=")
+    """'c=4' or several settings at once: 'nb_scaling=true,c=2'."""
     kinds = {f.name: f.type for f in fields(TrainConfig)}
-    if name not in kinds:
-        raise SystemExit(f"unknown setting {name!r}; known: {', '.join(kinds)}")
-    value: object = json.loads(raw.lower()) if raw.lower() in ("true", "false") else float(raw)
-    if kinds[name] in ("int", int):
-        value = int(value)
-    return {name: value}
+    variant: dict[str, object] = {}
+    for setting in text.split(","):
+        name, _, raw = setting.partition("=")
+        if name not in kinds:
+            raise SystemExit(f"unknown setting {name!r}; known: {', '.join(kinds)}")
+        value: object = json.loads(raw.lower()) if raw.lower() in ("true", "false") else float(raw)
+        if kinds[name] in ("int", int):
+            value = int(value)
+        variant[name] = value
+    return variant
 
 
 def score_fold(variant: dict, fold: int, folds: int, corpus: list[Path] | None) -> dict:
@@ -47,6 +52,7 @@ def score_fold(variant: dict, fold: int, folds: int, corpus: list[Path] | None) 
     return {
         "macro_f1_themes": metrics["macro_f1_themes"],
         "priority_f1": metrics["priority"]["f1"],
+        "priority_f1_paragraph": metrics["per_kind"]["paragraph"]["priority"]["f1"],
         "ece_labels": metrics["ece_labels"],
         **{
             f"macro_f1_{lang}": scores["macro_f1_themes"]
@@ -62,8 +68,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--corpus", type=Path, action="append", help="corpus folder (repeatable)")
+    parser.add_argument("--no-default", action="store_true", help="score only the variants given")
     args = parser.parse_args()
-    variants = [{}] + [parse_variant(v) for v in args.variants]
+    variants = ([] if args.no_default else [{}]) + [parse_variant(v) for v in args.variants]
     jobs = [(v, f) for v in variants for f in range(args.folds)]
     with ProcessPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(score_fold, v, f, args.folds, args.corpus) for v, f in jobs]

@@ -167,6 +167,56 @@ def test_a_heading_reads_the_section_it_announces_when_texts_are_given():
     assert np.allclose(np.delete(plain, 1, axis=0), np.delete(announced, 1, axis=0))
 
 
+def test_highest_per_row_takes_each_rows_best_sentence_and_keeps_rows_without_any():
+    import numpy as np
+
+    from pipeline.classify.model import highest_per_row
+
+    scores = np.array([[0.0, -1.0], [2.0, -3.0], [1.0, 1.0]])
+    parts = np.array([[-2.0, 0.5], [1.0, -4.0], [3.0, -5.0]])
+    owners = np.array([0, 1, 1])
+    result = highest_per_row(scores, parts, owners)
+    assert result.tolist() == [[0.0, 0.5], [3.0, -3.0], [1.0, 1.0]]
+    assert scores.tolist() == [[0.0, -1.0], [2.0, -3.0], [1.0, 1.0]]
+    assert highest_per_row(scores, parts[:0], owners[:0]).tolist() == scores.tolist()
+
+
+def test_sentence_inputs_split_only_paragraphs_of_several_sentences_and_keep_their_context():
+    from pipeline.classify.features import model_inputs, sentence_inputs
+
+    texts = [
+        "Seizures rose in 2023. We urge States to trace every seized pistol.",
+        "Trace every seized pistol. Share the records.",
+        "One sentence only.",
+    ]
+    kinds = ["paragraph", "list_item", "paragraph"]
+    headings = ["Firearms", "", ""]
+    rows = model_inputs(texts, kinds=kinds, headings=headings, cues={"firearms": ["pistol"]})
+    parts, owners = sentence_inputs(texts, kinds, rows, {"firearms": ["pistol"]})
+    assert owners.tolist() == [0, 0]
+    assert parts[1, 0].endswith("We urge States to trace every seized pistol.")
+    assert parts[0, 1] == parts[1, 1] == "Firearms"
+    assert parts[0, 2] == "nocue"
+    assert parts[1, 2] == "cuefirearms"
+
+
+def test_a_paragraph_with_one_ask_in_it_reads_as_an_ask_in_a_document(model):
+    background = (
+        "The survey covered forty ports and nine customs administrations between 2021 and "
+        "2023. Most respondents described long delays in exchanging records with their "
+        "neighbours, and several noted that container scanners are often out of service. "
+        "Seizures of pistol parts in postal parcels doubled over the period. "
+    )
+    ask = "We therefore urge States to make tracing requests mandatory for every seizure."
+    predictions = model.predict(
+        [background + ask, background.strip()],
+        kinds=["paragraph", "paragraph"],
+        groups=["a", "b"],
+    )
+    assert predictions[0].is_priority
+    assert not predictions[1].is_priority
+
+
 @pytest.mark.parametrize(
     ("text", "themes"),
     [

@@ -28,6 +28,23 @@ def model_card(spec: ModelSpec, metrics: dict) -> str:
         "(split by source document: one document in five is held out).",
         f"- Context: {'used' if spec.use_context else 'not used'} (lead-in of list items and "
         "section heading).",
+        *(
+            [
+                "- Label heads read NB-scaled features (each feature weighed by the log-ratio "
+                "of its share in texts with and without the label)."
+            ]
+            if spec.extra.get("train_config", {}).get("nb_scaling")
+            else []
+        ),
+        *(
+            [
+                "- Sentences: within a document, each paragraph also carries its highest "
+                "probabilities over its own sentences, so one ask in a paragraph of background "
+                "is not diluted."
+            ]
+            if spec.sentence_maxima
+            else []
+        ),
         "",
         "## Held-out metrics",
         "",

@@ -103,19 +103,14 @@ def evaluate_model(
     records = reading_order(records)
     groups = [r.source for r in records] if use_neighbours else None
     thresholds = model.thresholds_for(groups)
-    inputs = model.inputs(
+    scored = model.score(
         [r.text for r in records],
         kinds=[r.kind for r in records],
         lead_ins=[r.lead_in for r in records],
         headings=[r.heading for r in records],
-    )
-    p_labels, p_priority = model.probabilities(
-        model.parts["vectorizer"].transform(inputs),
         groups=groups,
-        sections=[r.heading for r in records],
-        kinds=[r.kind for r in records],
-        texts=[r.text for r in records],
     )
+    p_labels, p_priority = scored.themes, scored.priority
     return score_predictions(
         records,
         p_labels,

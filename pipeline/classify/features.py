@@ -16,6 +16,8 @@ import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from pipeline.sentences import split_sentences
+
 START = "xxstart"
 KIND_TOKENS = {"list_item": "xxitem", "heading": "xxheading", "paragraph": "xxpara"}
 
@@ -112,6 +114,38 @@ def model_inputs(
         rows[i, 1] = context_column(lead_ins[i], headings[i])
         rows[i, 2] = cue_column(texts[i], rows[i, 1], cues or {})
     return rows
+
+
+def sentence_inputs(
+    texts: Sequence[str],
+    kinds: Sequence[str],
+    rows: np.ndarray,
+    cues: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence of a multi-sentence paragraph as a model input of its own, in the
+    context of its paragraph, with the index of the row it came from.
+
+    An ask often fills one sentence of a long paragraph of background; scored alone, that
+    sentence is not diluted by the rest.
+    """
+    sentence_rows: list[tuple[str, str, str]] = []
+    owners: list[int] = []
+    for index, (text, kind) in enumerate(zip(texts, kinds, strict=True)):
+        if kind != "paragraph":
+            continue
+        sentences = split_sentences(text)
+        if len(sentences) < 2:
+            continue
+        context = rows[index, 1]
+        for sentence in sentences:
+            sentence_rows.append(
+                (text_column(sentence, kind), context, cue_column(sentence, context, cues or {}))
+            )
+            owners.append(index)
+    result = np.empty((len(sentence_rows), 3), dtype=object)
+    for i, row in enumerate(sentence_rows):
+        result[i] = row
+    return result, np.array(owners, dtype=int)
 
 
 def word_tfidf(*, max_features: int) -> TfidfVectorizer:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from pipeline.classify.features import model_inputs
+from pipeline.classify.features import model_inputs, sentence_inputs
 from pipeline.records import ClassifiedParagraph, Paragraph, Prediction
 
 EVIDENCE_TERMS = 3
@@ -33,6 +33,7 @@ class ModelSpec:
     base_priority_threshold: float | None = None
     neighbour_kinds: bool = False
     heading_sections: bool = False
+    sentence_maxima: bool = False
     review_low: float = 0.35
     review_high: float = 0.75
     use_context: bool = True
@@ -81,6 +82,7 @@ def neighbour_features(
     sections: Sequence[str],
     kinds: Sequence[str] | None = None,
     texts: Sequence[str] | None = None,
+    sentence_maxima: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each row's label probabilities beside those of its neighbours, section and document.
 
@@ -90,7 +92,9 @@ def neighbour_features(
     each unit (paragraph, list item, heading) is added as +1/-1 columns: a list item under a
     recommending lead-in is read differently from a paragraph beside one. With `texts` (and
     `kinds`), a heading's section features are those of the section it announces (the rows
-    whose heading is its text), since a heading is about what follows it.
+    whose heading is its text), since a heading is about what follows it. With
+    `sentence_maxima` (each row's highest probabilities over its sentences), those are added:
+    a paragraph of background with one ask in it reads as an ask.
     """
     count, width = probabilities.shape
     features = np.zeros((count, width * 5))
@@ -120,6 +124,8 @@ def neighbour_features(
                 ]
             )
     logits = _logit(features)
+    if sentence_maxima is not None:
+        logits = np.hstack([logits, _logit(sentence_maxima)])
     if kinds is None:
         return logits
     marks = np.array([[kind == k for k in KINDS] for kind in kinds], dtype=float) * 2 - 1
@@ -171,6 +177,23 @@ def decision_values(features, heads: Sequence) -> np.ndarray:
     return np.asarray(features @ weights.T) + intercepts
 
 
+def highest_per_row(scores: np.ndarray, part_scores: np.ndarray, owners: np.ndarray) -> np.ndarray:
+    """Each row's highest score over itself and its parts (`owners[i]` is part i's row)."""
+    result = np.array(scores, dtype=float, copy=True)
+    if len(owners):
+        np.maximum.at(result, owners, part_scores)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """What the model computed for a batch of texts: their features and probabilities."""
+
+    features: object
+    themes: np.ndarray
+    priority: np.ndarray
+
+
 def calibrate(scores: np.ndarray, calibrators: Sequence) -> np.ndarray:
     """Platt scaling: each head's decision value through its fitted sigmoid."""
     slopes = np.array([c.coef_[0, 0] for c in calibrators])
@@ -209,38 +232,53 @@ class ThemeModel:
     def uses_neighbours(self) -> bool:
         return "neighbours" in self.parts
 
-    def probabilities(
+    def score(
         self,
-        features,
+        texts: Sequence[str],
         *,
-        groups: Sequence[str] | None = None,
-        sections: Sequence[str] | None = None,
         kinds: Sequence[str] | None = None,
-        texts: Sequence[str] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Per-label and priority probabilities for vectorised inputs.
+        lead_ins: Sequence[str] | None = None,
+        headings: Sequence[str] | None = None,
+        groups: Sequence[str] | None = None,
+    ) -> Scored:
+        """Features and per-label and priority probabilities of texts.
 
         With `groups` (the document of each row, rows in reading order) and a model that has a
-        neighbour stage, label probabilities also weigh the surrounding paragraphs.
+        neighbour stage, probabilities also weigh the surrounding paragraphs.
         """
+        texts = list(texts)
+        kinds = list(kinds) if kinds is not None else ["paragraph"] * len(texts)
+        inputs = self.inputs(texts, kinds=kinds, lead_ins=lead_ins, headings=headings)
+        vectorizer = self.parts["vectorizer"]
+        features = vectorizer.transform(inputs)
         weights, intercepts = self._linear()
         scores = np.asarray(features @ weights.T) + intercepts
-        calibrated = calibrate(scores, self.parts["calibrators"])
+        calibrators = self.parts["calibrators"]
+        calibrated = calibrate(scores, calibrators)
         themes, priority = calibrated[:, :-1], calibrated[:, -1]
         if groups is not None and self.uses_neighbours:
-            both = np.column_stack([themes, priority])
+            maxima = None
+            if self.spec.sentence_maxima:
+                parts, owners = sentence_inputs(texts, kinds, inputs, self.spec.cues)
+                part_scores = (
+                    np.asarray(vectorizer.transform(parts) @ weights.T) + intercepts
+                    if len(owners)
+                    else scores[:0]
+                )
+                maxima = calibrate(highest_per_row(scores, part_scores, owners), calibrators)
             stacked = neighbour_features(
-                both,
+                calibrated,
                 groups,
-                sections or [""] * len(groups),
-                (kinds or ["paragraph"] * len(groups)) if self.spec.neighbour_kinds else None,
+                headings or [""] * len(groups),
+                kinds if self.spec.neighbour_kinds else None,
                 texts if self.spec.heading_sections else None,
+                maxima,
             )
             both = np.column_stack(
                 [head.predict_proba(stacked)[:, 1] for head in self.parts["neighbours"]]
             )
             themes, priority = both[:, :-1], both[:, -1]
-        return themes, priority
+        return Scored(features, themes, priority)
 
     def thresholds_for(self, groups: Sequence[str] | None) -> dict[str, float]:
         if groups is None and self.uses_neighbours and self.spec.base_thresholds:
@@ -267,12 +305,8 @@ class ThemeModel:
         neighbouring paragraphs inform each other, as `classify` does."""
         if len(texts) == 0:
             return []
-        features = self.parts["vectorizer"].transform(
-            self.inputs(texts, kinds=kinds, lead_ins=lead_ins, headings=headings)
-        )
-        themes, priority = self.probabilities(
-            features, groups=groups, sections=headings, kinds=kinds, texts=texts
-        )
+        scored = self.score(texts, kinds=kinds, lead_ins=lead_ins, headings=headings, groups=groups)
+        features, themes, priority = scored.features, scored.themes, scored.priority
         thresholds = self.thresholds_for(groups)
         cut = self.priority_threshold_for(groups)
         predictions = []
