@@ -7,7 +7,7 @@ band, and evidence (the words that pushed each assigned label).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -185,6 +185,19 @@ def highest_per_row(scores: np.ndarray, part_scores: np.ndarray, owners: np.ndar
     return result
 
 
+def highest_over_sentences(
+    scores: np.ndarray, sentences: tuple[np.ndarray, np.ndarray], decide: Callable
+) -> np.ndarray:
+    """Each row's highest decision values over itself and its sentences.
+
+    `sentences` is what `sentence_inputs` gives (the sentences' inputs and their rows);
+    `decide` turns inputs into decision values with the text model being applied.
+    """
+    parts, owners = sentences
+    part_scores = decide(parts) if len(owners) else scores[:0]
+    return highest_per_row(scores, part_scores, owners)
+
+
 @dataclass(frozen=True, slots=True)
 class Scored:
     """What the model computed for a batch of texts: their features and probabilities."""
@@ -250,8 +263,12 @@ class ThemeModel:
         kinds = list(kinds) if kinds is not None else ["paragraph"] * len(texts)
         inputs = self.inputs(texts, kinds=kinds, lead_ins=lead_ins, headings=headings)
         vectorizer = self.parts["vectorizer"]
-        features = vectorizer.transform(inputs)
         weights, intercepts = self._linear()
+
+        def decide(rows: np.ndarray) -> np.ndarray:
+            return np.asarray(vectorizer.transform(rows) @ weights.T) + intercepts
+
+        features = vectorizer.transform(inputs)
         scores = np.asarray(features @ weights.T) + intercepts
         calibrators = self.parts["calibrators"]
         calibrated = calibrate(scores, calibrators)
@@ -259,13 +276,8 @@ class ThemeModel:
         if groups is not None and self.uses_neighbours:
             maxima = None
             if self.spec.sentence_maxima:
-                parts, owners = sentence_inputs(texts, kinds, inputs, self.spec.cues)
-                part_scores = (
-                    np.asarray(vectorizer.transform(parts) @ weights.T) + intercepts
-                    if len(owners)
-                    else scores[:0]
-                )
-                maxima = calibrate(highest_per_row(scores, part_scores, owners), calibrators)
+                sentences = sentence_inputs(texts, kinds, inputs, self.spec.cues)
+                maxima = calibrate(highest_over_sentences(scores, sentences, decide), calibrators)
             stacked = neighbour_features(
                 calibrated,
                 groups,

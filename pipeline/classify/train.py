@@ -22,7 +22,7 @@ from pipeline.classify.model import (
     ThemeModel,
     calibrate,
     decision_values,
-    highest_per_row,
+    highest_over_sentences,
     neighbour_features,
 )
 
@@ -168,12 +168,13 @@ def out_of_fold_scores(
         if sentences is not None:
             parts, owners = sentences
             held = np.isin(owners, hold_idx)
-            part_scores = (
-                decision_values(vectorizer.transform(parts[held]), heads)
-                if held.any()
-                else scores[:0]
-            )
-            maxima[hold_idx] = highest_per_row(scores, part_scores, owners[held])[hold_idx]
+            maxima[hold_idx] = highest_over_sentences(
+                scores,
+                (parts[held], owners[held]),
+                lambda rows, vectorizer=vectorizer, heads=heads: decision_values(
+                    vectorizer.transform(rows), heads
+                ),
+            )[hold_idx]
     return scores, maxima
 
 
