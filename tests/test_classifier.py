@@ -262,3 +262,28 @@ def test_text_alone_is_judged_by_the_text_stage_thresholds(model):
     in_document = strict.predict(text, groups=["d"])[0]
     assert not alone.is_priority
     assert in_document.is_priority == (in_document.p_priority >= model.spec.priority_threshold)
+
+
+def test_nb_scaled_heads_fold_the_scaling_into_their_weights():
+    """A label head trained on NB-scaled features scores raw features as that regression scores
+    the scaled ones; the priority head (last column) is left unscaled with its own C."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from pipeline.classify.train import TrainConfig, fit_linear_heads, nb_ratios
+
+    rng = np.random.default_rng(0)
+    features = sparse.random(60, 12, density=0.4, random_state=1, format="csr")
+    targets = np.column_stack([rng.integers(0, 2, 60), rng.integers(0, 2, 60)])
+    config = TrainConfig(c=16.0, priority_c=2.0)
+    label_head, priority_head = fit_linear_heads(features, targets, config)
+
+    ratios = nb_ratios(features, targets[:, 0])
+    scaled = features.multiply(ratios).tocsr()
+    reference = LogisticRegression(C=16.0, solver="liblinear", max_iter=3000, random_state=0)
+    reference.fit(scaled, targets[:, 0])
+    assert np.allclose(label_head.decision_function(features), reference.decision_function(scaled))
+    assert priority_head.C == 2.0
+    plain = LogisticRegression(C=2.0, solver="liblinear", max_iter=3000, random_state=0)
+    assert np.allclose(priority_head.coef_, plain.fit(features, targets[:, 1]).coef_)
